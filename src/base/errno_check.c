@@ -1,0 +1,50 @@
+/* Compile-time proof that exonet's error numbers are the host's errno values, so the
+ * sockets layer can pass them through unchanged. Hosted builds only. */
+#include <errno.h>
+
+#include "exonet/errno.h"
+
+#define EXO_SAME(name) _Static_assert(EXO_##name == name, #name " differs from the host")
+EXO_SAME(EPERM);
+EXO_SAME(ENOENT);
+EXO_SAME(EINTR);
+EXO_SAME(EIO);
+EXO_SAME(EBADF);
+EXO_SAME(EAGAIN);
+EXO_SAME(ENOMEM);
+EXO_SAME(EACCES);
+EXO_SAME(EFAULT);
+EXO_SAME(EBUSY);
+EXO_SAME(EEXIST);
+EXO_SAME(EINVAL);
+EXO_SAME(EMFILE);
+EXO_SAME(ENOSPC);
+EXO_SAME(EPIPE);
+EXO_SAME(ERANGE);
+EXO_SAME(ENOSYS);
+EXO_SAME(ENOTSOCK);
+EXO_SAME(EDESTADDRREQ);
+EXO_SAME(EMSGSIZE);
+EXO_SAME(EPROTOTYPE);
+EXO_SAME(ENOPROTOOPT);
+EXO_SAME(EPROTONOSUPPORT);
+EXO_SAME(EOPNOTSUPP);
+EXO_SAME(EAFNOSUPPORT);
+EXO_SAME(EADDRINUSE);
+EXO_SAME(EADDRNOTAVAIL);
+EXO_SAME(ENETDOWN);
+EXO_SAME(ENETUNREACH);
+EXO_SAME(ECONNABORTED);
+EXO_SAME(ECONNRESET);
+EXO_SAME(ENOBUFS);
+EXO_SAME(EISCONN);
+EXO_SAME(ENOTCONN);
+EXO_SAME(ETIMEDOUT);
+EXO_SAME(ECONNREFUSED);
+EXO_SAME(EHOSTUNREACH);
+EXO_SAME(EALREADY);
+EXO_SAME(EINPROGRESS);
+
+/* ISO C forbids an empty translation unit. */
+int exo__errno_check_unit(void);
+int exo__errno_check_unit(void) { return 0; }
