@@ -18,6 +18,9 @@
 
 struct exo_stack;
 struct exo_udp_sock;
+struct exo_tcp;
+struct exo_tcp_sock;
+struct exo_tcp_stats;
 
 struct exo_stack_config {
   struct exo_mac mac;
@@ -152,5 +155,23 @@ void exo_udp_getname(const struct exo_udp_sock *s, uint32_t *laddr, uint16_t *lp
                      uint32_t *raddr, uint16_t *rport);
 /* Frees the socket and its queued datagrams. NULL is a no-op. */
 void exo_udp_close(struct exo_udp_sock *s);
+
+/* ---- TCP ---------------------------------------------------------------------------
+ * TCP sockets are the TCP module's (src/stack/tcp.h: exo_tcp_bind, listen, connect,
+ * accept, send, recv, shutdown, close, abort, events, setopt, get_info, ...). The stack
+ * hands out the handles and routes their segments. */
+
+/* Opens a TCP socket on this stack. Returns 0 and *out (owned by the caller until
+ * exo_tcp_close/exo_tcp_abort), or -EXO_ENOMEM, -EXO_EMFILE. */
+int exo_stack_tcp_open(struct exo_stack *st, struct exo_tcp_sock **out);
+/* The stack's TCP instance, for the calls in src/stack/tcp.h that take one. */
+struct exo_tcp *exo_stack_tcp(struct exo_stack *st);
+/* TCP's per-stack counters (retransmits, timeouts, fast retransmits, ...). */
+const struct exo_tcp_stats *exo_stack_tcp_stats(const struct exo_stack *st);
+/* Called (from inside stack calls) when a TCP socket's readiness changes. It must not
+ * call back into the stack. fn NULL disables it. */
+void exo_stack_set_tcp_notify(struct exo_stack *st,
+                              void (*fn)(void *ctx, struct exo_tcp_sock *s, uint32_t events),
+                              void *ctx);
 
 #endif
