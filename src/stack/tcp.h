@@ -186,6 +186,7 @@ struct exo_tcp {
   struct exo_tcp_sock **hash;  /* connections by 4-tuple (chained) */
   uint32_t hash_mask;
   struct exo_tcp_sock *all;    /* every socket, for timers and teardown */
+  struct exo_tcp_sock *listeners; /* listening sockets (few: scanned) */
   uint32_t nsocks;
   uint16_t next_ephemeral;
   uint8_t isn_key[16];         /* RFC 6528 secret */
