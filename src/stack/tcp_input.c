@@ -479,6 +479,20 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
   s->segs_in++;
   if (s->state == EXO_TCP_SYN_SENT) return syn_sent_input(s, now, seg);
 
+  /* Simultaneous open: the peer's SYN-ACK answers our SYN after we answered its SYN.
+   * Its SYN is already counted, so it is an ACK one sequence number later (Linux does
+   * the same). */
+  struct exo_tcp_repr simul;
+  if (s->state == EXO_TCP_SYN_RECEIVED && !s->parent && (f & EXO_TCP_SYN) &&
+      (f & EXO_TCP_ACK) && !(f & EXO_TCP_RST) && seg->seq + 1 == s->rcv_nxt &&
+      seg->ack == s->snd_nxt && seg->payload_len == 0) {
+    simul = *seg;
+    simul.flags = (uint8_t)(f & ~EXO_TCP_SYN);
+    simul.seq = seg->seq + 1;
+    seg = &simul;
+    f = seg->flags;
+  }
+
   /* A retransmitted SYN while our SYN-ACK is outstanding: answer it again. */
   if (s->state == EXO_TCP_SYN_RECEIVED && (f & EXO_TCP_SYN) && !(f & (EXO_TCP_ACK | EXO_TCP_RST)) &&
       seg->seq == s->irs) {
