@@ -497,12 +497,16 @@ ptrdiff_t exo_tcp_recv(struct exo_tcp_sock *s, uint64_t now, void *buf, size_t l
     if (!(flags & EXO_TCP_RECV_PEEK)) {
       exo__ring_drop(&s->rbuf, n);
       /* Receiver SWS avoidance (RFC 9293 3.8.6.2.2): announce the opened window only
-       * once it grew by min(buffer/2, MSS). */
+       * once it grew by min(buffer/2, MSS), and (as Linux) only when it at least
+       * doubles what the peer knows, so a bulk reader does not ACK every read. */
       if (s->hashed && s->state != EXO_TCP_TIME_WAIT && s->state != EXO_TCP_SYN_SENT) {
         uint32_t wnd = exo__tcp_rcv_window(s);
         uint32_t edge = s->rcv_nxt + ((wnd >> s->rcv_wscale) << s->rcv_wscale);
         uint32_t thresh = EXO_MIN(s->rbuf.cap / 2, (uint32_t)s->adv_mss);
-        if (exo_seq_gt(edge, s->rcv_adv) && edge - s->rcv_adv >= thresh) exo__tcp_send_ack(s, now);
+        uint32_t known = exo_seq_gt(s->rcv_adv, s->rcv_nxt) ? s->rcv_adv - s->rcv_nxt : 0;
+        if (exo_seq_gt(edge, s->rcv_adv) && edge - s->rcv_adv >= thresh &&
+            edge - s->rcv_nxt >= 2 * (uint64_t)known)
+          exo__tcp_send_ack(s, now);
       }
     }
     s->last_events = exo_tcp_events(s);

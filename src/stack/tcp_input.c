@@ -33,7 +33,9 @@ static void negotiate(struct exo_tcp_sock *s, const struct exo_tcp_repr *seg) {
     s->ts_recent = seg->ts_val;
     s->ts_recent_at = s->tcp->now;
   }
-  s->rcv_mss = EXO_MIN((uint32_t)s->peer_mss, (uint32_t)s->adv_mss);
+  /* The peer's segment size is learnt from what it sends (as Linux does): start low so
+   * that "more than one full-sized segment" is not overestimated. */
+  s->rcv_mss = EXO_MIN((uint32_t)EXO__TCP_DEFAULT_MSS, (uint32_t)s->adv_mss);
   exo__tcp_update_smss(s);
 }
 
@@ -202,7 +204,7 @@ static void listen_ack(struct exo_tcp_sock *l, uint64_t now, uint32_t lip, uint3
     c->ts_recent = seg->ts_val;
     c->ts_recent_at = now;
   }
-  c->rcv_mss = EXO_MIN((uint32_t)mss, (uint32_t)c->adv_mss);
+  c->rcv_mss = EXO_MIN((uint32_t)EXO__TCP_DEFAULT_MSS, (uint32_t)c->adv_mss);
   exo__tcp_update_smss(c);
   c->iss = seg->ack - 1;
   c->irs = peer_isn;
@@ -450,7 +452,7 @@ static void data_input(struct exo_tcp_sock *s, uint64_t now, uint32_t seq,
   uint32_t off = seq - s->rcv_nxt;
   exo__ring_write_at(&s->rbuf, s->rbuf.len + off, data, len);
   s->bytes_received += len;
-  if (len > s->rcv_mss) s->rcv_mss = len;
+  if (len > s->rcv_mss && len <= s->adv_mss) s->rcv_mss = len;
   if (off == 0) {
     bool had_holes = s->n_ooo > 0;
     s->rcv_nxt += len;
@@ -460,7 +462,7 @@ static void data_input(struct exo_tcp_sock *s, uint64_t now, uint32_t seq,
     s->unacked_rcv += len;
     /* RFC 5681 4.2: ACK at least every second full-sized segment, at once when a hole
      * fills, otherwise within the delayed-ACK timeout. */
-    if (had_holes || s->quickack || s->unacked_rcv >= 2 * s->rcv_mss) {
+    if (had_holes || s->quickack || s->unacked_rcv > s->rcv_mss) {
       s->ack_now = true;
     } else if (!s->t_delack) {
       s->t_delack = now + tcp->cfg.delack_us;
