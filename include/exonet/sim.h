@@ -69,6 +69,8 @@ struct exo_sim_transfer_result {
   uint64_t frames_lost, frames_duplicated, frames_reordered, frames_corrupted;
   uint64_t bad_checksums; /* frames the stacks dropped for a bad checksum */
   uint64_t hash_sent, hash_received;
+  uint64_t first_mismatch; /* offset of the first received byte that differs from the
+                              sent stream; UINT64_MAX if none */
   uint64_t events;        /* simulation steps */
   int error;              /* 0, or the negative EXO_E* that stopped the run */
 };

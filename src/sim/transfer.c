@@ -61,12 +61,17 @@ int exo_sim_transfer(const struct exo_sim_transfer_config *cfg,
   uint64_t now = 0;
   struct gen *g = malloc(sizeof *g);
   uint8_t *rbuf = malloc(CHUNK);
-  if (!g || !rbuf) {
+  struct gen *check = malloc(sizeof *check);
+  if (!g || !rbuf || !check) {
     rc = -EXO_ENOMEM;
     goto out;
   }
   exo_rng_seed(&g->rng, cfg->seed ^ 0x5eed5eed5eed5eedull);
   g->len = g->off = 0;
+  /* The receiver regenerates the stream to find the first wrong byte, if any. */
+  exo_rng_seed(&check->rng, cfg->seed ^ 0x5eed5eed5eed5eedull);
+  check->len = check->off = 0;
+  res->first_mismatch = UINT64_MAX;
 
   rc = exo_sim_link_create(&pf, 2, 1500, &link);
   if (rc < 0) goto out;
@@ -158,6 +163,16 @@ int exo_sim_transfer(const struct exo_sim_transfer_config *cfg,
         ptrdiff_t n = exo_tcp_recv(rcv, now, rbuf, CHUNK, 0);
         if (n > 0) {
           hr = fnv1a(hr, rbuf, (size_t)n);
+          for (size_t i = 0; i < (size_t)n && res->first_mismatch == UINT64_MAX; i++) {
+            if (check->off == check->len) {
+              if (res->bytes_received + i >= cfg->bytes) {
+                res->first_mismatch = res->bytes_received + i; /* more than was sent */
+                break;
+              }
+              gen_fill(check, cfg->bytes - (res->bytes_received + i));
+            }
+            if (check->buf[check->off++] != rbuf[i]) res->first_mismatch = res->bytes_received + i;
+          }
           res->bytes_received += (uint64_t)n;
           continue;
         }
@@ -206,6 +221,7 @@ out:
   exo_pcap_tracer_destroy(tracer);
   exo_sim_link_destroy(link);
   free(g);
+  free(check);
   free(rbuf);
   if (rc < 0 && !res->error) res->error = rc;
   return rc;
