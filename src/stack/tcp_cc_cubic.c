@@ -38,7 +38,9 @@ void exo__cubic_on_loss(struct exo_tcp_sock *s, uint64_t now) {
                                (2 * CUBIC_BETA_DEN));
   else
     s->cubic_wmax = cwnd;
-  s->ssthresh = EXO_MAX((uint32_t)((uint64_t)cwnd * CUBIC_BETA_NUM / CUBIC_BETA_DEN),
+  /* RFC 9438 4.6: ssthresh = flight_size * beta (bytes in flight, not cwnd). */
+  uint32_t flight = s->snd_nxt - s->snd_una;
+  s->ssthresh = EXO_MAX((uint32_t)((uint64_t)flight * CUBIC_BETA_NUM / CUBIC_BETA_DEN),
                         2 * s->smss);
   s->cubic_epoch = 0;
 }

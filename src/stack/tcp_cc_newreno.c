@@ -2,7 +2,8 @@
  *
  * cwnd and ssthresh are in bytes. Growth happens only when the last transmit
  * opportunity was limited by cwnd (RFC 7661's idea: an application-limited flow must
- * not inflate a window it never used) and never during loss recovery. On loss the
+ * not inflate a window it never used) and never during fast recovery (after a timeout
+ * the window slow-starts again from one segment). On loss the
  * window is set to ssthresh at once; sending is then governed by pipe < cwnd, so no
  * window inflation or deflation is needed. */
 #include "stack/tcp_int.h"
@@ -29,7 +30,7 @@ void exo__newreno_on_ack(struct exo_tcp_sock *s, uint32_t acked) {
 }
 
 void exo__cc_on_ack(struct exo_tcp_sock *s, uint64_t now, uint32_t acked) {
-  if (s->ca_state >= 3 || !s->cwnd_limited || acked == 0) return;
+  if (s->ca_state == 3 || !s->cwnd_limited || acked == 0) return;
   if (s->cwnd < s->ssthresh) {
     /* Slow start; what overshoots ssthresh carries into congestion avoidance. */
     uint32_t room = s->ssthresh - s->cwnd;

@@ -310,6 +310,12 @@ static void enter_recovery(struct exo_tcp_sock *s, uint64_t now) {
   s->lost_hi = exo_seq_gt(b, first) ? b : first;
   s->high_rxt = s->snd_una;
   s->rescue_done = false;
+  /* RFC 6675 4.3 / RFC 5681 3.2: the first lost segment goes now, whatever pipe says. */
+  if (exo__tcp_xmit_at(s, now, s->snd_una, s->smss, true) == 0) {
+    uint32_t end = s->sbuf_seq + s->sbuf.len;
+    uint32_t n = EXO_MIN(EXO_MIN(s->smss, s->snd_nxt - s->snd_una), end - s->snd_una);
+    s->high_rxt = s->snd_una + (n ? n : 1);
+  }
 }
 
 /* ACK processing (RFC 9293 3.10.7.4 fifth, RFC 5961 5). Returns true if s was freed. */
@@ -363,11 +369,22 @@ static bool ack_input(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp
         s->ca_state = 0;
         s->dupacks = 0;
         s->lost_hi = s->high_rxt = s->snd_una;
+      } else if (s->ca_state == 4) {
+        exo__cc_on_ack(s, now, acked); /* slow start again after a timeout */
       } else {
-        /* Partial ACK (RFC 6582): the next unacknowledged segment is lost too. */
+        /* Partial ACK (RFC 6582): the next unacknowledged segment is lost too. Without
+         * SACK the duplicate ACKs that stood for segments now acknowledged no longer
+         * count (each acknowledged segment but the retransmitted one). */
         uint32_t next = s->snd_una + EXO_MIN(s->smss, s->snd_nxt - s->snd_una);
-        if (s->ca_state == 3 && exo_seq_lt(s->lost_hi, next)) s->lost_hi = next;
-        if (!s->sack_ok) s->dupacks = 0;
+        if (exo_seq_lt(s->lost_hi, next)) s->lost_hi = next;
+        if (!s->sack_ok) {
+          uint32_t segs = (acked + s->smss - 1) / s->smss;
+          uint32_t dec = segs ? segs - 1 : 0;
+          s->dupacks -= EXO_MIN(dec, s->dupacks);
+          /* RFC 6582 3.2 (3): retransmit the first unacknowledged segment now. */
+          if (exo__tcp_xmit_at(s, now, s->snd_una, s->smss, true) == 0)
+            s->high_rxt = next;
+        }
       }
     } else {
       s->dupacks = 0;
