@@ -211,7 +211,7 @@ static void listen_ack(struct exo_tcp_sock *l, uint64_t now, uint32_t lip, uint3
   c->snd_una = c->snd_nxt = seg->ack;
   c->sbuf_seq = seg->ack;
   c->rcv_nxt = seg->seq;
-  c->rcv_adv = c->rcv_nxt;
+  c->rcv_adv = c->rcv_nxt + EXO_MIN(l->rcvbuf_size, 65535u); /* the cookie SYN-ACK's */
   c->snd_wnd = seg->window;
   c->max_snd_wnd = c->snd_wnd;
   c->snd_wl1 = seg->seq;
@@ -264,7 +264,7 @@ static bool syn_sent_input(struct exo_tcp_sock *s, uint64_t now, const struct ex
   if (!(f & EXO_TCP_SYN)) return false;
   s->irs = seg->seq;
   s->rcv_nxt = seg->seq + 1;
-  s->rcv_adv = s->rcv_nxt;
+  s->rcv_adv = s->rcv_nxt + EXO_MIN(exo__tcp_rcv_window(s), 65535u); /* our SYN's */
   negotiate(s, seg);
   if (f & EXO_TCP_ACK) {
     s->snd_una = seg->ack;

@@ -37,6 +37,8 @@ static void hdr_init(struct exo_tcp_sock *s, uint64_t now, struct exo_tcp_repr *
   uint32_t wnd = exo__tcp_rcv_window(s);
   if (flags & EXO_TCP_SYN) {
     r->window = (uint16_t)EXO_MIN(wnd, 65535u); /* never scaled (RFC 7323 2.2) */
+    if ((flags & EXO_TCP_ACK) && exo_seq_gt(s->rcv_nxt + r->window, s->rcv_adv))
+      s->rcv_adv = s->rcv_nxt + r->window;
   } else {
     uint32_t w = wnd >> s->rcv_wscale;
     if (w > 65535u) w = 65535u;
