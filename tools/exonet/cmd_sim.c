@@ -19,7 +19,8 @@ static void usage(FILE *out) {
           "                  [--queue-kb N] [--cc cubic|newreno] [--reverse] [--pcap FILE]\n"
           "                  [--max-sim-s N]\n"
           "Transfers N bytes (default 10000000) over TCP between two user-space stacks on a\n"
-          "simulated link; faults apply to each direction. Prints one JSON object: bytes,\n"
+          "simulated link (default 5 ms one way, 100 Mbit/s; --rate-mbps 0 = unlimited);\n"
+          "faults apply to each direction. Prints one JSON object: bytes,\n"
           "integrity_ok, sim_seconds, goodput_mbps (simulated time), retransmits, timeouts,\n"
           "fast_retransmits, and the fault counts. Exit status 1 unless integrity_ok.\n");
 }
@@ -36,7 +37,8 @@ static bool parse_num(const char *s, double max, double *out) {
 static uint32_t pct_to_ppm(double pct) { return (uint32_t)llround(pct * 10000.0); }
 
 static int sim_run(int argc, char **argv) {
-  struct exo_sim_transfer_config cfg = {.bytes = 10000000, .seed = 1};
+  struct exo_sim_transfer_config cfg = {
+      .bytes = 10000000, .seed = 1, .delay_us = 5000, .rate_bps = 100000000};
   double v;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
