@@ -95,8 +95,9 @@ TSHARK_PREFS = [
 CS_BAD, CS_GOOD, CS_UNVERIFIED, CS_NOT_PRESENT, CS_ILLEGAL = 0, 1, 2, 3, 4
 FLAG_LETTERS = "FSRPAUEC"  # exonet's documented order, bit 0 first
 
-OUTER_IP = re.compile(r"^eth:ethertype(?::vlan:ethertype){0,2}:ip(?::|$)")
-VLANS = re.compile(r"^eth:ethertype((?::vlan:ethertype)*):")
+# Ethernet, up to two VLAN tags (tshark calls an 802.1ad tag "ieee8021ad"), then IPv4.
+OUTER_IP = re.compile(r"^eth:ethertype(?::(?:vlan|ieee8021ad):ethertype){0,2}:ip(?::|$)")
+VLANS = re.compile(r"^eth:ethertype((?::(?:vlan|ieee8021ad):ethertype)*):")
 
 
 def tshark_frames(tshark, path):
@@ -245,7 +246,7 @@ def compare_frame(d, where, e, t):
             d.mismatch(where, "exonet decoded IPv4 that tshark has only encapsulated")
         elif ":ip:" in (protos + ":"):
             m = VLANS.match(protos)
-            if m and m.group(1).count("vlan") > 2 and mal.startswith("ethernet:"):
+            if m and m.group(1).count(":ethertype") > 2 and mal.startswith("ethernet:"):
                 d.rule("too_many_vlan_tags", where)
             else:
                 d.rule("encapsulated_ipv4", where)
@@ -254,7 +255,7 @@ def compare_frame(d, where, e, t):
         return
     if t_ip and not e_ipv4_type:
         m = VLANS.match(protos)
-        if m and m.group(1).count("vlan") > 2 and mal.startswith("ethernet:"):
+        if m and m.group(1).count(":ethertype") > 2 and mal.startswith("ethernet:"):
             d.rule("too_many_vlan_tags", where)
         else:
             d.mismatch(where, "tshark sees IPv4 (%s), exonet ethertype %r malformed %r" %
