@@ -53,7 +53,7 @@ void exo__ring_drop(struct exo__tcp_ring *r, uint32_t n) {
   r->len -= n;
   r->head += n;
   if (r->head >= r->cap) r->head -= r->cap;
-  if (r->len == 0) r->head = 0; /* keeps segments contiguous when the ring drains */
+  /* head is never reset when the ring drains: out-of-order data may sit past len. */
 }
 
 void exo__ring_pieces(const struct exo__tcp_ring *r, uint32_t off, uint32_t len,
