@@ -50,6 +50,16 @@ static int sim_run(int argc, char **argv) {
       cfg.reverse = true;
       continue;
     }
+    static const char *const valued[] = {"--cc", "--pcap", "--bytes", "--seed", "--loss",
+                                         "--dup", "--reorder", "--corrupt", "--jitter-ms",
+                                         "--delay-ms", "--rate-mbps", "--queue-kb",
+                                         "--max-sim-s"};
+    bool known = false;
+    for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= strcmp(a, valued[k]) == 0;
+    if (!known) {
+      fprintf(stderr, "exonet sim: unknown option '%s' (see --help)\n", a);
+      return 2;
+    }
     if (i + 1 >= argc) {
       fprintf(stderr, "exonet sim: %s needs a value (see --help)\n", a);
       return 2;
