@@ -191,3 +191,42 @@ EXO_TEST(fault_receive_side) {
   exo_fault_destroy(f);
   exo_capdev_destroy(cap);
 }
+
+EXO_TEST(three_stacks_on_one_link) {
+  struct exo_host_seeded seeded;
+  struct exo_platform pf = exo_host_platform_seeded(&seeded, 11);
+  struct exo_sim_link *l;
+  EXO_CHECK_EQ(exo_sim_link_create(&pf, 3, 1500, &l), 0);
+  struct exo_sim_path p = {.delay_us = 1000, .rate_bps = 10000000};
+  for (unsigned i = 0; i < 3; i++) exo_sim_link_set_path(l, i, &p);
+  struct exo_stack *st[3];
+  struct exo_udp_sock *u[3];
+  for (unsigned i = 0; i < 3; i++) {
+    struct exo_stack_config c = {.mac = {{0x02, 0, 0, 0, 0, (uint8_t)(i + 1)}},
+                                 .addr = EXO_IPV4(10, 1, 0, i + 1), .netmask = 0xffffff00u};
+    EXO_CHECK_EQ(exo_stack_create(&pf, &c, exo_sim_link_port(l, i), 0, &st[i]), 0);
+    EXO_CHECK_EQ(exo_udp_open(st[i], &u[i]), 0);
+    EXO_CHECK_EQ(exo_udp_bind(u[i], 0, 9000), 0);
+  }
+  uint64_t now = 0;
+  EXO_CHECK_EQ(exo_udp_sendto(u[0], now, "from-a", 6, EXO_IPV4(10, 1, 0, 3), 9000), 6);
+  EXO_CHECK_EQ(exo_udp_sendto(u[1], now, "from-b", 6, EXO_IPV4(10, 1, 0, 3), 9000), 6);
+  while (now < 100000) now = exo_sim_step(st, 3, now, 100000);
+  char buf[16];
+  uint32_t src;
+  int got_a = 0, got_b = 0;
+  for (;;) {
+    int n = exo_udp_recvfrom(u[2], buf, sizeof buf, &src, NULL, NULL);
+    if (n < 0) break;
+    EXO_CHECK_EQ(n, 6);
+    if (src == EXO_IPV4(10, 1, 0, 1) && memcmp(buf, "from-a", 6) == 0) got_a++;
+    if (src == EXO_IPV4(10, 1, 0, 2) && memcmp(buf, "from-b", 6) == 0) got_b++;
+  }
+  EXO_CHECK_EQ(got_a, 1);
+  EXO_CHECK_EQ(got_b, 1);
+  /* B heard A's and C's frames on the hub but took none of them for itself. */
+  EXO_CHECK_EQ(exo_udp_recvfrom(u[1], buf, sizeof buf, NULL, NULL, NULL), -EXO_EAGAIN);
+  EXO_CHECK(exo_stack_counters(st[1])->eth_not_for_us > 0);
+  for (unsigned i = 0; i < 3; i++) exo_stack_destroy(st[i]);
+  exo_sim_link_destroy(l);
+}
