@@ -70,6 +70,16 @@ RULES = {
     "tshark_l4_not_dissected": "tshark did not dissect the IPv4 payload as the protocol "
                                "field says (it shows data or nothing); exonet's L4 fields "
                                "are not compared",
+    "dhcp_type_after_rfc2131": "DHCP message type above 8 (RFC 4388 lease query and later): "
+                               "the wire layer rejects it as out of range; tshark's type "
+                               "must be > 8; UDP fields still compared",
+    "exonet_rejects_dhcp": "exonet reports the DHCP message malformed; tshark must give the "
+                           "matching expert message; UDP fields still compared",
+    "dhcp_snapped": "the capture ends inside the DHCP message: exonet decodes no DHCP",
+    "dhcp_other_ports": "tshark decodes DHCP/BOOTP on a port pair exonet does not treat as "
+                        "DHCP (exonet: both ports in {67, 68})",
+    "dhcp_hostname_not_printable": "the DHCP host name holds bytes tshark and exonet escape "
+                                   "differently; the host name alone is not compared",
     "icmp_quote_not_decoded": "tshark decodes the datagram an ICMP error quotes but exonet "
                               "has too few quoted bytes for it (it needs the whole inner "
                               "header); the outer ICMP fields are still compared",
@@ -84,6 +94,13 @@ TSHARK_FIELDS = [
     "tcp.window_size_value", "tcp.checksum.status",
     "udp.srcport", "udp.dstport", "udp.checksum.status",
     "icmp.type", "icmp.code", "icmp.checksum.status",
+    "tcp.len", "tcp.urgent_pointer", "tcp.options.mss_val", "tcp.options.wscale.shift",
+    "tcp.options.sack_perm", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
+    "tcp.options.sack_le", "tcp.options.sack_re", "udp.length",
+    "dhcp.option.dhcp", "dhcp.id", "dhcp.ip.your", "dhcp.option.requested_ip_address",
+    "dhcp.option.dhcp_server_id", "dhcp.option.ip_address_lease_time",
+    "dhcp.option.subnet_mask", "dhcp.option.router", "dhcp.option.domain_name_server",
+    "dhcp.option.hostname",
     "_ws.expert.message",
 ]
 TSHARK_PREFS = [
@@ -157,6 +174,10 @@ REJECT_EVIDENCE = {
     "tcp: malformed option": r"option length|Malformed Packet",
     "tcp: truncated": r"Malformed Packet|Bogus TCP header length",
     "icmp: truncated": r"Malformed Packet",
+    "dhcp: DHCP magic cookie missing": r"Malformed Packet",
+    "dhcp: malformed option": r"Malformed Packet|length",
+    "dhcp: truncated": r"Malformed Packet",
+    "dhcp: unsupported hardware or protocol type": r"Malformed Packet",
 }
 
 
@@ -361,6 +382,7 @@ def compare_frame(d, where, e, t):
         d.eq(where, "win", e["win"], as_int(first(t, "tcp.window_size_value")))
         compare_csum(d, where, "l4_csum_ok(tcp)", e.get("l4_csum_ok"),
                      as_int(first(t, "tcp.checksum.status")), omittable)
+        compare_tcp_options(d, where, e, t)
     elif proto == 17:
         d.eq(where, "sport", e["sport"], as_int(first(t, "udp.srcport")))
         d.eq(where, "dport", e["dport"], as_int(first(t, "udp.dstport")))
@@ -368,6 +390,8 @@ def compare_frame(d, where, e, t):
         d.eq(where, "udp checksum absent", not e["udp_csum_present"], st == CS_NOT_PRESENT)
         if e["udp_csum_present"]:
             compare_csum(d, where, "l4_csum_ok(udp)", e.get("l4_csum_ok"), st, omittable)
+        d.eq(where, "payload_len(udp)", e["payload_len"], as_int(first(t, "udp.length")) - 8)
+        compare_dhcp(d, where, e, t, rest)
     else:
         d.eq(where, "icmp_type", e["icmp_type"], as_int(first(t, "icmp.type")))
         d.eq(where, "icmp_code", e["icmp_code"], as_int(first(t, "icmp.code")))
@@ -379,6 +403,73 @@ def compare_frame(d, where, e, t):
 def raw_total_length_zero(e, t):
     """The IPv4 total length field really is 0 (tshark then reports the frame length)."""
     return e["_raw"][2] == 0
+
+
+def compare_tcp_options(d, where, e, t):
+    """Payload length, urgent pointer and options of the outer TCP header (the first
+    occurrence of each tshark field: nothing precedes the outer TCP layer)."""
+    if "payload_len" in e:
+        d.eq(where, "payload_len(tcp)", e["payload_len"], as_int(first(t, "tcp.len")))
+    if "U" in e["tcp_flags"]:
+        d.eq(where, "urg", e.get("urg"), as_int(first(t, "tcp.urgent_pointer")))
+    d.eq(where, "mss", e.get("mss"), as_int(first(t, "tcp.options.mss_val")))
+    d.eq(where, "wscale", e.get("wscale"), as_int(first(t, "tcp.options.wscale.shift")))
+    d.eq(where, "sack_perm", e.get("sack_perm", False), bool(t.get("tcp.options.sack_perm")))
+    d.eq(where, "ts_val", e.get("ts_val"), as_int(first(t, "tcp.options.timestamp.tsval")))
+    d.eq(where, "ts_ecr", e.get("ts_ecr"), as_int(first(t, "tcp.options.timestamp.tsecr")))
+    t_sack = [[as_int(a), as_int(b)] for a, b in zip(t.get("tcp.options.sack_le", []),
+                                                    t.get("tcp.options.sack_re", []))]
+    d.eq(where, "sack", e.get("sack", []), t_sack)
+
+
+def compare_dhcp(d, where, e, t, rest):
+    """DHCP behind the outer UDP: message type and the main options, first values."""
+    parts = rest.split(":")
+    t_dhcp = len(parts) >= 2 and parts[1] == "dhcp"
+    mal = e.get("malformed") or ""
+    if mal.startswith("dhcp:"):
+        t_type = as_int(first(t, "dhcp.option.dhcp"))
+        if mal == "dhcp: forbidden field value" and t_type is not None and t_type > 8:
+            d.rule("dhcp_type_after_rfc2131", where)
+        elif t_dhcp and tshark_agrees(t, mal):
+            d.rule("exonet_rejects_dhcp", where)
+        else:
+            d.mismatch(where, "exonet rejects DHCP (%s), tshark does not say so: %r" %
+                       (mal, t.get("_ws.expert.message")))
+        return
+    if "dhcp_op" not in e:
+        if t_dhcp:
+            if e.get("snapped") == "dhcp":
+                d.rule("dhcp_snapped", where)
+            elif not ({e["sport"], e["dport"]} <= {67, 68}):
+                d.rule("dhcp_other_ports", where)
+            else:
+                d.mismatch(where, "tshark decodes DHCP, exonet does not")
+        return
+    if not t_dhcp:
+        d.mismatch(where, "exonet decodes DHCP, tshark does not (%s)" % rest)
+        return
+    d.compared["dhcp"] += 1
+    d.eq(where, "dhcp_msg_type", e["dhcp_msg_type"], as_int(first(t, "dhcp.option.dhcp")) or 0)
+    d.eq(where, "dhcp_xid", e["dhcp_xid"], as_int(first(t, "dhcp.id")))
+    d.eq(where, "dhcp_yiaddr", e["dhcp_yiaddr"], first(t, "dhcp.ip.your"))
+    d.eq(where, "dhcp_requested_ip", e.get("dhcp_requested_ip"),
+         first(t, "dhcp.option.requested_ip_address"))
+    d.eq(where, "dhcp_server_id", e.get("dhcp_server_id"), first(t, "dhcp.option.dhcp_server_id"))
+    d.eq(where, "dhcp_lease_time", e.get("dhcp_lease_time"),
+         as_int(first(t, "dhcp.option.ip_address_lease_time")))
+    d.eq(where, "dhcp_subnet_mask", e.get("dhcp_subnet_mask"),
+         first(t, "dhcp.option.subnet_mask"))
+    # exonet keeps at most 4 routers and 4 DNS servers (EXO_DHCP_MAX_*)
+    routers = t.get("dhcp.option.router", [])
+    d.eq(where, "dhcp_routers", e.get("dhcp_routers"), routers[:4] or None)
+    dns = t.get("dhcp.option.domain_name_server", [])
+    d.eq(where, "dhcp_dns", e.get("dhcp_dns"), dns[:4] or None)
+    host = e.get("dhcp_hostname")
+    if host is None or re.match(r"^[\x21-\x7e]*$", host):
+        d.eq(where, "dhcp_hostname", host, first(t, "dhcp.option.hostname"))
+    else:
+        d.rule("dhcp_hostname_not_printable", where)
 
 
 def compare_icmp_quote(d, where, e, t, rest):
@@ -478,6 +569,15 @@ MUTATIONS = [
     ("udp_csum_present", "udp checksum absent", _set("udp_csum_present", _flip)),
     ("icmp_type", "icmp_type", _set("icmp_type", lambda v: v ^ 1)),
     ("icmp_code", "icmp_code", _set("icmp_code", lambda v: v ^ 1)),
+    ("payload_len", "payload_len(tcp)", _set("payload_len", lambda v: v + 1)),
+    ("payload_len", "payload_len(udp)", _set("payload_len", lambda v: v + 1)),
+    ("mss", "mss", _set("mss", lambda v: v ^ 1)),
+    ("wscale", "wscale", _set("wscale", lambda v: v ^ 1)),
+    ("ts_val", "ts_val", _set("ts_val", lambda v: v ^ 1)),
+    ("sack", "sack", _set("sack", lambda v: v[1:])),
+    ("dhcp_msg_type", "dhcp_msg_type", _set("dhcp_msg_type", lambda v: v ^ 1)),
+    ("dhcp_xid", "dhcp_xid", _set("dhcp_xid", lambda v: v ^ 1)),
+    ("dhcp_yiaddr", "dhcp_yiaddr", _set("dhcp_yiaddr", lambda v: "0.0.0.1" if v != "0.0.0.1" else "0.0.0.2")),
     ("icmp_quote", "quote ip_src", _quote("ip_src", lambda v: "0.0.0.1" if v != "0.0.0.1" else "0.0.0.2")),
     ("icmp_quote", "quote sport", _quote("sport", lambda v: v ^ 1)),
 ]
@@ -545,9 +645,10 @@ def main():
     print("tshark differential: %d files, %d frames read; IPv4 frames compared in %d files, "
           "IPv4 TCP/UDP/ICMP frames in %d files" % (len(files), total_frames, len(d.ip_files),
                                                     len(d.files_compared)))
-    print("frames compared: ipv4 %d, tcp %d, udp %d, icmp %d (icmp quotes %d); "
+    print("frames compared: ipv4 %d, tcp %d, udp %d, icmp %d (icmp quotes %d), dhcp %d; "
           "%d field comparisons" % (d.compared["ipv4"], d.compared["tcp"], d.compared["udp"],
-                                    d.compared["icmp"], d.compared["icmp_quote"], d.fields))
+                                    d.compared["icmp"], d.compared["icmp_quote"],
+                                    d.compared["dhcp"], d.fields))
     print("rules applied (frames):")
     for name in RULES:
         ex = d.rule_examples.get(name, "")
