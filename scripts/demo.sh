@@ -45,7 +45,7 @@ if [[ $(id -u) -eq 0 ]]; then
   cmp "$WORK/got2.bin" "$WORK/www/file.bin" && echo "byte-identical"
   echo
   echo "== 4. exonet decode of the capture (first frames)"
-  $exonet decode "$WORK/demo.pcap" | head -n 8
+  ($exonet decode "$WORK/demo.pcap" || true) | head -n 8
   echo "... $($exonet decode --json "$WORK/demo.pcap" | wc -l) frames"
 else
   echo "(not root: skipping the TAP demo, which needs a network namespace; run as root for it)"
