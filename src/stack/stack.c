@@ -243,7 +243,9 @@ int exo_stack_poll(struct exo_stack *st, uint64_t now) {
       rc = n;
       break;
     }
-    if (n > want) n = want; /* a device must not overrun; never trust it to */
+    /* A device must not overrun the array; if one claims to have, the frames past `want`
+     * were never written, so neither process nor release them. */
+    if (n > want) n = want;
     for (int i = 0; i < n; i++) exo_stack_input(st, st->now, frames[i].data, frames[i].len);
     if (n > 0) st->dev.ops->rx_release(st->dev.ctx, frames, n);
     processed += n;
