@@ -2,8 +2,9 @@
  * RFC 5681, Nagle RFC 896, sender SWS avoidance).
  *
  * What may be sent is decided in one place, exo__tcp_output, in RFC 6675 NextSeg order:
- * (1) unSACKed bytes deemed lost, above high_rxt; (2) new data within the peer's window;
- * (3) a FIN once all data is sent. Each transmission needs cwnd - pipe >= SMSS (or an
+ * (1) unSACKed bytes deemed lost, above high_rxt; (2) new data within the peer's window,
+ * and a FIN once all data is sent; (3) in SACK recovery, an unSACKed hole below the
+ * highest SACKed byte; (4) one rescue retransmission of the tail per recovery. Each transmission needs cwnd - pipe >= SMSS (or an
  * empty pipe), so congestion control governs bytes in flight, not snd_nxt - snd_una.
  * Every segment carries the latest ACK and window, so a data segment also discharges a
  * pending (delayed) ACK. Invariant: snd_nxt only grows; nothing is sent for a socket
@@ -240,6 +241,7 @@ int exo__tcp_output(struct exo_tcp_sock *s, uint64_t now) {
           if (rc < 0) break;
           uint32_t sent = EXO_MIN(EXO_MIN(hole_len, s->smss), data_end(s) - hole);
           if (s->fin_sent && hole + sent == data_end(s)) sent++; /* the FIN went too */
+          if (sent == 0) break;
           s->high_rxt = hole + sent;
           continue;
         }
@@ -270,6 +272,37 @@ int exo__tcp_output(struct exo_tcp_sock *s, uint64_t now) {
         rc = exo__tcp_xmit_at(s, now, end, 0, false);
         if (rc < 0) break;
         continue;
+      }
+      if (s->ca_state == 3 && s->sack_ok && s->n_sb) {
+        /* (3) RFC 6675 NextSeg rule 3: nothing lost or new to send, so retransmit an
+         * unSACKed hole below the highest SACKed byte even though it is not yet deemed
+         * lost (it is then counted twice in pipe). */
+        uint32_t top = s->sb[s->n_sb - 1].right;
+        if (exo_seq_lt(from, top)) {
+          uint32_t hole_len;
+          uint32_t hole = exo__sb_next_hole(s, from, top, &hole_len);
+          if (hole_len > 0) {
+            rc = exo__tcp_xmit_at(s, now, hole, hole_len, true);
+            if (rc < 0) break;
+            uint32_t sent = EXO_MIN(EXO_MIN(hole_len, s->smss), end - hole);
+            if (s->fin_sent && hole + sent == end) sent++;
+            if (sent == 0) break;
+            s->high_rxt = hole + sent;
+            continue;
+          }
+        }
+        /* (4) Rule 4, the rescue retransmission: once per recovery, the segment
+         * holding the highest unSACKed byte, so a lost tail does not wait for the RTO.
+         * HighRxt is not moved. */
+        if (!s->rescue_done && exo_seq_lt(top, s->snd_nxt)) {
+          uint32_t last = exo_seq_lt(end, s->snd_nxt) ? end : s->snd_nxt; /* data end */
+          uint32_t start = last - EXO_MIN(s->smss, last - s->snd_una);
+          if (exo_seq_lt(start, top)) start = top;
+          s->rescue_done = true;
+          rc = exo__tcp_xmit_at(s, now, start, s->snd_nxt - start, true);
+          if (rc < 0) break;
+          continue;
+        }
       }
       /* Zero window with data waiting and nothing in flight: probe it. */
       if (unsent > 0 && usable == 0 && s->snd_nxt == s->snd_una && !s->t_persist) {

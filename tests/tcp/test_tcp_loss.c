@@ -331,3 +331,45 @@ EXO_TEST(data_timeout_kills_connection) {
   exo_tcp_close(c, t.now);
   ts_fini(&t);
 }
+
+EXO_TEST(sack_rule3_and_rescue_retransmission) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct ts_opts o = ts_default_opts();
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  uint32_t s0 = iss + 1;
+  const uint32_t M = 1448;
+  /* Exactly 10 segments: the application then has nothing more to send. */
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 10 * M), 10 * M);
+  for (uint32_t k = 0; k < 10; k++)
+    TS_EXPECT(&t, EXO_TCP_ACK | (k == 9 ? EXO_TCP_PSH : 0), s0 + M * k, 1001, TS_ANY, M);
+  /* Segments 0, 7 and 9 are lost; 1-6 and 8 arrive. */
+  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  a.sack_count = 2;
+  a.sack[0].left = s0 + 8 * M;
+  a.sack[0].right = s0 + 9 * M;
+  a.sack[1].left = s0 + M;
+  a.sack[1].right = s0 + 7 * M;
+  ts_inject(&t, &a, NULL, 0);
+  /* Rule 1: segment 0 (lost). Rule 2: no new data. Rule 3: segment 7, a hole below the
+   * highest SACK, not yet deemed lost. Rule 4: the rescue retransmission of the tail
+   * (segment 9). pipe allows all three (cwnd 7 segments). */
+  TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, M);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0 + 7 * M, 1001, TS_ANY, M);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0 + 9 * M, 1001, TS_ANY, M);
+  TS_EXPECT_NONE(&t);
+  /* Duplicate SACK information changes nothing: one rescue per recovery. */
+  ts_inject(&t, &a, NULL, 0);
+  TS_EXPECT_NONE(&t);
+  a = pseg(EXO_TCP_ACK, 1001, s0 + 10 * M, 1000);
+  ts_inject(&t, &a, NULL, 0);
+  struct exo_tcp_info info;
+  exo_tcp_get_info(c, &info);
+  EXO_CHECK_EQ(info.ca_state, 0);
+  EXO_CHECK_EQ(info.unacked, 0);
+  EXO_CHECK_EQ(t.tcp.stats.timeouts, 0);
+  exo_tcp_abort(c, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
