@@ -490,7 +490,7 @@ ptrdiff_t exo_tcp_recv(struct exo_tcp_sock *s, uint64_t now, void *buf, size_t l
                        unsigned flags) {
   if (now > s->tcp->now) s->tcp->now = now;
   if (s->state == EXO_TCP_LISTEN) return -EXO_ENOTCONN;
-  if (s->rbuf.buf && s->rbuf.len > 0 && !s->rd_shut) {
+  if (s->rbuf.buf && s->rbuf.len > 0) { /* after SHUT_RD too: buffered data stays readable */
     uint32_t n = (uint32_t)EXO_MIN((size_t)s->rbuf.len, len);
     if (n == 0) return 0;
     exo__ring_peek(&s->rbuf, 0, buf, n);

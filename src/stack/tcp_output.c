@@ -12,8 +12,7 @@
 #include "stack/tcp_int.h"
 
 uint32_t exo__tcp_rcv_window(const struct exo_tcp_sock *s) {
-  if (!s->rbuf.buf || s->rd_shut) return s->rbuf.buf ? s->rbuf.cap - s->rbuf.len : 0;
-  return s->rbuf.cap - s->rbuf.len;
+  return s->rbuf.buf ? s->rbuf.cap - s->rbuf.len : 0;
 }
 
 void exo__tcp_update_smss(struct exo_tcp_sock *s) {

@@ -79,7 +79,9 @@ static bool rto_fired(struct exo_tcp_sock *s, uint64_t now) {
   tcp->stats.timeouts++;
   s->retries++;
   exo__cc_on_rto(s, now);
-  /* Everything outstanding is presumed lost; SACKed ranges are kept (RFC 6675 5.1). */
+  /* Everything outstanding is presumed lost. The SACK scoreboard is cleared (RFC 2018
+   * 8: the receiver may have reneged), so go-back-N resends SACKed data too. */
+  exo__sb_reset(s);
   s->ca_state = 4;
   s->recover = s->snd_nxt;
   s->lost_hi = s->snd_nxt;
