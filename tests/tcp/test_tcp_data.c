@@ -276,3 +276,62 @@ EXO_TEST(paws_rejects_old_timestamps) {
   exo_tcp_close(c, t.now);
   ts_fini(&t);
 }
+
+EXO_TEST(device_full_retries_later) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  fill_pattern();
+  struct ts_opts o = ts_default_opts();
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  uint32_t s0 = iss + 1;
+  t.output_rc = -EXO_ENOBUFS;
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 100), 100);
+  TS_EXPECT_NONE(&t);
+  EXO_CHECK_EQ(t.tcp.stats.output_errors, 1);
+  /* The retry is 1 ms later, not a busy loop. */
+  EXO_CHECK_EQ(exo_tcp_next_deadline(&t.tcp), t.now + 1000);
+  t.output_rc = 0;
+  ts_advance(&t, 1000);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0, 1001, TS_ANY, 100);
+  TS_EXPECT_NONE(&t);
+  exo_tcp_abort(c, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
+
+EXO_TEST(send_buffer_full_and_events) {
+  struct tscript t;
+  struct exo_tcp_config cfg;
+  exo_tcp_config_default(&cfg);
+  cfg.sndbuf = 4096;
+  ts_init(&t, &cfg);
+  fill_pattern();
+  struct ts_opts o = ts_default_opts();
+  o.peer_window = 0; /* the peer's window is closed: nothing leaves the buffer */
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 10000), 4096);
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 10), -EXO_EAGAIN);
+  EXO_CHECK_EQ(exo_tcp_events(c) & EXO_TCP_EV_OUT, 0);
+  TS_EXPECT_NONE(&t);
+  /* The window opens; data leaves and is acknowledged: writable again, and notified. */
+  unsigned n0 = t.notifies;
+  struct exo_tcp_repr a = ts_seg(EXO_TCP_ACK, 1001, iss + 1, 100);
+  a.has_timestamp = true;
+  a.ts_val = 600;
+  ts_inject(&t, &a, NULL, 0);
+  /* Two full segments; the 1200-byte tail waits for them (Nagle). */
+  EXO_CHECK_EQ(ts_pending(&t), 2);
+  ts_drain(&t);
+  a.ack = iss + 1 + 2896;
+  ts_inject(&t, &a, NULL, 0);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, iss + 1 + 2896, 1001, TS_ANY, 1200);
+  EXO_CHECK(t.notifies > n0);
+  EXO_CHECK(t.last_notified == c);
+  EXO_CHECK(t.last_events & EXO_TCP_EV_OUT);
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 10), 10);
+  exo_tcp_abort(c, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
