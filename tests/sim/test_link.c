@@ -3,10 +3,15 @@
  * reproducibility for a seed. */
 #include "exonet/dev/capture.h"
 #include "exonet/dev/fault.h"
+#include "exonet/dev/pcap_tracer.h"
 #include "exonet/errno.h"
 #include "exonet/host.h"
 #include "exonet/sim.h"
 #include "harness.h"
+
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static void send_frame(struct exo_device d, uint64_t now, size_t len, uint8_t tag) {
   struct exo_frame f = {0};
@@ -229,4 +234,53 @@ EXO_TEST(three_stacks_on_one_link) {
   EXO_CHECK(exo_stack_counters(st[1])->eth_not_for_us > 0);
   for (unsigned i = 0; i < 3; i++) exo_stack_destroy(st[i]);
   exo_sim_link_destroy(l);
+}
+
+EXO_TEST(pcap_tracer_writes_both_directions) {
+  struct exo_capdev *cap = exo_capdev_create(1500);
+  char path[] = "/tmp/exonet-tracer-XXXXXX";
+  int fd = mkstemp(path);
+  EXO_CHECK(fd >= 0);
+  close(fd);
+  struct exo_pcap_tracer *t;
+  EXO_CHECK_EQ(exo_pcap_tracer_create(exo_capdev_device(cap), path, 1000000000ull * 1000000, &t), 0);
+  struct exo_device d = exo_pcap_tracer_device(t);
+  struct exo_frame f = {0};
+  EXO_CHECK_EQ(d.ops->tx_reserve(d.ctx, &f, 60), 0);
+  memset(f.data, 0xaa, 60);
+  f.len = 60;
+  EXO_CHECK_EQ(d.ops->tx_commit(d.ctx, 1500000, &f), 0);
+  uint8_t in[70];
+  memset(in, 0xbb, sizeof in);
+  exo_capdev_inject(cap, in, sizeof in);
+  struct exo_frame rx[4];
+  EXO_CHECK_EQ(d.ops->rx_burst(d.ctx, 2000001, rx, 4), 1);
+  d.ops->rx_release(d.ctx, rx, 1);
+  EXO_CHECK_EQ(exo_pcap_tracer_frames(t), 2);
+  exo_pcap_tracer_destroy(t);
+  EXO_CHECK_EQ(exo_capdev_tx_count(cap), 1); /* passed through */
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t *p = pcap_open_offline(path, err);
+  EXO_CHECK(p != NULL);
+  if (p) {
+    EXO_CHECK_EQ(pcap_datalink(p), DLT_EN10MB);
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    EXO_CHECK_EQ(pcap_next_ex(p, &h, &data), 1);
+    EXO_CHECK_EQ(h->caplen, 60);
+    EXO_CHECK_EQ(data[0], 0xaa);
+    EXO_CHECK_EQ(h->ts.tv_sec, 1000000001);
+    EXO_CHECK_EQ(h->ts.tv_usec, 500000);
+    EXO_CHECK_EQ(pcap_next_ex(p, &h, &data), 1);
+    EXO_CHECK_EQ(h->caplen, 70);
+    EXO_CHECK_EQ(data[0], 0xbb);
+    EXO_CHECK_EQ(h->ts.tv_sec, 1000000002);
+    EXO_CHECK_EQ(h->ts.tv_usec, 1);
+    EXO_CHECK(pcap_next_ex(p, &h, &data) != 1);
+    pcap_close(p);
+  }
+  unlink(path);
+  EXO_CHECK(exo_pcap_tracer_create(exo_capdev_device(cap), "/nonexistent/dir/x.pcap", 0, &t) ==
+            -EXO_EIO);
+  exo_capdev_destroy(cap);
 }
