@@ -1,9 +1,22 @@
 #!/usr/bin/env python3
-"""pcap_frames.py INPUT.pcap SELECTED.pcap...: for each SELECTED capture (frames tcpdump -w
-wrote from INPUT for some filter), prints one line with the 1-based numbers of the INPUT
-frames it holds. The selection is an in-order subsequence of INPUT; records are matched
-whole (timestamp, lengths, bytes) and greedily, which is exact even for duplicate records:
-identical records get identical filter results. Prints UNMAPPED if a record is not found."""
+"""Maps frames that tcpdump wrote (-w) back to the frames of the captures it read.
+
+  pcap_frames.py --inputs LIST SELECTED.pcap...
+      LIST names the captures tcpdump read (-V LIST), in order. For each SELECTED capture
+      (number i from 1, in argument order) and each input capture, prints
+      "i<TAB>CAPTURE<TAB>N N N..." with the 1-based numbers of that capture's frames that
+      SELECTED holds.
+  pcap_frames.py --count LIST       prints the total number of frames in the captures.
+  pcap_frames.py --groups LIST DIR  splits LIST into DIR/1.list, DIR/2.list... by the
+      captures' snapshot lengths and prints the number of groups: in one `tcpdump -V` run,
+      libpcap cuts every record to the FIRST capture's snapshot length, so only captures
+      with equal snapshot lengths may share a run.
+
+A selection is an in-order subsequence of the concatenated inputs. Records are compared
+whole (both lengths and all bytes, not timestamps, whose precision tcpdump may change) and
+matched greedily, which is exact: identical records get identical filter results, so the
+first equal record not yet used is always one that was selected. Exits 1 if a record
+cannot be found."""
 import struct
 import sys
 
@@ -11,6 +24,17 @@ import sys
 def records(path):
     with open(path, 'rb') as f:
         data = f.read()
+    return parse(path, data)
+
+
+def snaplen(path):
+    with open(path, 'rb') as f:
+        return parse(path, f.read(24), snap_only=True)
+
+
+def parse(path, data, snap_only=False):
+    if not data and not snap_only:
+        return []  # tcpdump failed before writing anything: reported by the caller
     magic = data[:4]
     if magic in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1'):
         end = '<'
@@ -18,31 +42,59 @@ def records(path):
         end = '>'
     else:
         raise SystemExit(f'{path}: not a classic pcap file')
-    off = 24
-    out = []
+    # libpcap cuts a record longer than the file's snapshot length down to it (and treats
+    # a snapshot length of 0 or past 262144 as 262144), so the frames tcpdump and exonet see
+    # are cut the same way.
+    snap = struct.unpack(end + 'I', data[16:20])[0]
+    if snap == 0 or snap > 262144:
+        snap = 262144
+    if snap_only:
+        return snap
+    off, out = 24, []
     while off + 16 <= len(data):
-        sec, frac, incl, orig = struct.unpack(end + 'IIII', data[off:off + 16])
+        _, _, incl, orig = struct.unpack(end + 'IIII', data[off:off + 16])
         if off + 16 + incl > len(data):
             break
-        out.append((sec, frac, incl, orig, data[off + 16:off + 16 + incl]))
+        seen = min(incl, snap)
+        out.append((seen, orig, data[off + 16:off + 16 + seen]))
         off += 16 + incl
     return out
 
 
 def main():
-    base = records(sys.argv[1])
-    for sel_path in sys.argv[2:]:
-        sel = records(sel_path)
-        nums, i = [], 0
-        for rec in sel:
-            while i < len(base) and base[i] != rec:
-                i += 1
-            if i == len(base):
-                nums = None
-                break
-            nums.append(str(i + 1))
-            i += 1
-        print('UNMAPPED' if nums is None else ' '.join(nums))
+    mode, listfile = sys.argv[1], sys.argv[2]
+    with open(listfile) as f:
+        inputs = [line.rstrip('\n') for line in f if line.strip()]
+    if mode == '--groups':
+        groups = {}
+        for path in inputs:
+            groups.setdefault(snaplen(path), []).append(path)
+        for n, snap in enumerate(sorted(groups), 1):
+            with open(f'{sys.argv[3]}/{n}.list', 'w') as f:
+                f.write(''.join(p + '\n' for p in groups[snap]))
+        print(len(groups))
+        return
+    base, where = [], []
+    for path in inputs:
+        for n, rec in enumerate(records(path), 1):
+            base.append(rec)
+            where.append((path, n))
+    if mode == '--count':
+        print(len(base))
+        return
+    for i, sel_path in enumerate(sys.argv[3:], 1):
+        per = {path: [] for path in inputs}
+        pos = 0
+        for rec in records(sel_path):
+            while pos < len(base) and base[pos] != rec:
+                pos += 1
+            if pos == len(base):
+                sys.exit(f'{sel_path}: a selected record is not in the inputs')
+            path, n = where[pos]
+            per[path].append(str(n))
+            pos += 1
+        for path in inputs:
+            print(f'{i}\t{path}\t{" ".join(per[path])}')
 
 
 main()
