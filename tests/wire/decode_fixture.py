@@ -117,6 +117,17 @@ DHCP_ACK = dhcp(2, 5, 0x12345678, MAC_A, [
     (3, ip4("192.168.1.1")), (6, ip4("192.168.1.2") + ip4("192.168.1.3"))],
     yiaddr="192.168.1.50")
 
+def _udp_payload_summing_to_zero():
+    """A payload whose UDP checksum computes to 0, so that it goes out as 0xffff."""
+    for x in range(65536):
+        p = struct.pack("!H", x) + b"abc"
+        h = struct.pack("!HHHH", 5000, 53, 8 + len(p), 0)
+        if csum(pseudo("10.0.0.1", "10.0.0.2", 17, 8 + len(p)) + h + p) == 0:
+            return p
+    raise RuntimeError("no such payload")
+
+
+CSUM_FFFF = _udp_payload_summing_to_zero()
 SYN_ACK_OPTS = struct.pack("!BBH", 2, 4, 1400)
 BIG = b"d" * 1000
 FRAG_UDP = udp(b"f" * 2000, sport=7000, dport=7001)
@@ -261,6 +272,41 @@ FRAMES = [
     # 28: IPv4 header with options (IHL 6, one NOP-padded word)
     (eth(ipv4(udp(b"o" * 4), proto=17, ihl=6, options=b"\x01\x01\x01\x00")), None,
      dict(ip_hl=24, ip_len=36, ip_csum_ok=True, l4_csum_ok=True, payload_len=4),
+     []),
+    # 29: EOL ends the TCP options; the bytes after it are padding, not options
+    (eth(ipv4(tcp(options=struct.pack("!BBH", 2, 4, 1460) + b"\x00\xff\xff\xff"))), None,
+     dict(mss=1460, tcp_hl=28, l4_csum_ok=True, malformed=None),
+     ["wscale", "sack_perm", "ts_val"]),
+    # 30: an unknown TCP option (kind 30, MPTCP) is skipped by its length
+    (eth(ipv4(tcp(options=b"\x1e\x04\x00\x00"))), None,
+     dict(tcp_flags="S", tcp_hl=24, l4_csum_ok=True, malformed=None),
+     ["mss"]),
+    # 31: a SACK option with no block (length 2)
+    (eth(ipv4(tcp(options=b"\x05\x02\x01\x01", flags=0x10))), None,
+     dict(malformed="tcp: malformed option"),
+     ["sport"]),
+    # 32, 33, 34: odd-length ICMP, UDP and TCP payloads (checksum padding)
+    (eth(ipv4(icmp(8, 0, 1, b"odd"), proto=1)), None,
+     dict(icmp_type=8, payload_len=3, l4_csum_ok=True), []),
+    (eth(ipv4(udp(b"odd", dport=9), proto=17)), None,
+     dict(dport=9, payload_len=3, l4_csum_ok=True), []),
+    (eth(ipv4(tcp(b"odd", flags=0x18))), None,
+     dict(tcp_flags="PA", payload_len=3, l4_csum_ok=True), []),
+    # 35: a UDP checksum that computes to 0 is sent as 0xffff (RFC 768)
+    (eth(ipv4(udp(CSUM_FFFF), proto=17)), None,
+     dict(udp_csum_present=True, l4_csum_ok=True, payload_len=len(CSUM_FFFF)), []),
+    # 36: the UDP length field is shorter than the IP payload: trailing bytes ignored
+    (eth(ipv4(udp(b"six666") + b"tail", proto=17)), None,
+     dict(ip_len=38, payload_len=6, l4_csum_ok=True, malformed=None), []),
+    # 37: protocol TCP with an empty IP payload
+    (eth(ipv4(b"", proto=6)), None,
+     dict(ip_len=20, ip_proto=6, malformed="tcp: truncated"),
+     ["sport"]),
+    # 38: time exceeded quoting a whole TCP header
+    (eth(ipv4(icmp(11, 0, 0, ipv4(tcp(sport=1234, dport=80, src="10.0.0.2", dst="1.2.3.4"),
+                                  src="10.0.0.2", dst="1.2.3.4")[:48]), proto=1)), None,
+     dict(icmp_type=11, icmp_code=0, l4_csum_ok=True,
+          icmp_quote=dict(ip_src="10.0.0.2", ip_dst="1.2.3.4", ip_proto=6, sport=1234, dport=80)),
      []),
 ]
 
