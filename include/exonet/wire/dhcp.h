@@ -112,7 +112,9 @@ struct exo_dhcp_repr {
 int exo_dhcp_parse(const uint8_t *buf, size_t len, struct exo_dhcp_repr *repr);
 /* The length exo_dhcp_emit will write (at least 300). */
 size_t exo_dhcp_emit_len(const struct exo_dhcp_repr *repr);
-/* Returns the length written or EXO_WIRE_ENOSPC. */
+/* Returns the length written or EXO_WIRE_ENOSPC, or EXO_WIRE_EBADFIELD when a present
+ * option cannot be written as RFC 2132 allows (empty string, client id < 2 bytes,
+ * router/dns count 0 or over the maximum, message type > 8). */
 int exo_dhcp_emit(const struct exo_dhcp_repr *repr, uint8_t *buf, size_t cap);
 
 /* Walks the options area (after the cookie), calling fn for each option with its code,

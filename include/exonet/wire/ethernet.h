@@ -8,7 +8,7 @@
 #define EXO_ETH_HEADER_LEN 14
 #define EXO_ETH_VLAN_TAG_LEN 4
 #define EXO_ETH_MAX_VLAN 2
-#define EXO_ETH_MIN_FRAME 60 /* without FCS: shorter frames are padded on emit */
+#define EXO_ETH_MIN_FRAME 60 /* without FCS: senders pad shorter frames (exo_eth_emit writes only the header) */
 #define EXO_ETH_MTU 1500
 
 #define EXO_ETHERTYPE_IPV4 0x0800
@@ -35,7 +35,8 @@ struct exo_eth_repr {
 /* Errors: EXO_WIRE_ETRUNCATED, EXO_WIRE_ETOOMANYTAGS. */
 int exo_eth_parse(const uint8_t *buf, size_t len, struct exo_eth_repr *repr);
 size_t exo_eth_header_len(const struct exo_eth_repr *repr);
-/* Writes the header. Returns the header length or EXO_WIRE_ENOSPC. */
+/* Writes the header. Returns the header length or EXO_WIRE_ENOSPC, or
+ * EXO_WIRE_ETOOMANYTAGS when vlan_count > EXO_ETH_MAX_VLAN. */
 int exo_eth_emit(const struct exo_eth_repr *repr, uint8_t *buf, size_t cap);
 
 #endif

@@ -45,7 +45,8 @@ static inline bool exo_ipv4_is_fragment(const struct exo_ipv4_repr *r) {
  * EXO_WIRE_EVERSION, EXO_WIRE_EHDRLEN (IHL < 5 or past the buffer),
  * EXO_WIRE_ETOTLEN (total length < header length). */
 int exo_ipv4_parse(const uint8_t *buf, size_t len, struct exo_ipv4_repr *repr);
-/* Returns EXO_IPV4_HEADER_LEN or EXO_WIRE_ENOSPC / EXO_WIRE_ETOTLEN (payload too big). */
+/* Returns EXO_IPV4_HEADER_LEN or EXO_WIRE_ENOSPC / EXO_WIRE_ETOTLEN (payload too big) /
+ * EXO_WIRE_EBADFIELD (frag_offset not a multiple of 8). */
 int exo_ipv4_emit(const struct exo_ipv4_repr *repr, uint8_t *buf, size_t cap);
 
 /* Checked view: after exo_ipv4_check(buf, len) == 0 the accessors below may read buf. */

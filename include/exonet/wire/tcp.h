@@ -78,7 +78,8 @@ int exo_tcp_parse(const uint8_t *buf, size_t len, uint32_t src_ip, uint32_t dst_
 /* The header length emit will produce for this repr (20 + padded options). */
 size_t exo_tcp_header_len(const struct exo_tcp_repr *repr);
 /* The payload must already be at buf + exo_tcp_header_len(repr). Returns the header
- * length or EXO_WIRE_ENOSPC. */
+ * length or EXO_WIRE_ENOSPC (cap < header + payload: the checksum covers the payload),
+ * or EXO_WIRE_ETOTLEN (header + payload over 65535 bytes). */
 int exo_tcp_emit(const struct exo_tcp_repr *repr, uint8_t *buf, size_t cap,
                  uint32_t src_ip, uint32_t dst_ip);
 
