@@ -119,3 +119,35 @@ EXO_TEST(error_delivered_to_tcp) {
   exo_tcp_close(s, f.now);
   fx_fini(&f);
 }
+
+/* Not ICMP, but the same fixture: a segment the device refuses (-EXO_ENOBUFS) is not
+ * lost for good: TCP sends it again on a later poll (this TCP: at its retransmission
+ * timer, as for a segment lost on the wire), and the stack keeps polling it. */
+EXO_TEST(tcp_retried_after_device_full) {
+  struct fx f;
+  fx_init(&f);
+  fx_learn_peer(&f, PEER_IP, PEER_MAC);
+  struct exo_tcp_sock *s;
+  EXO_CHECK_EQ(exo_stack_tcp_open(f.st, &s), 0);
+  exo_capdev_set_tx_full(f.cap, true);
+  int rc = exo_tcp_connect(s, f.now, PEER_IP, 80);
+  EXO_CHECK(rc == -EXO_EINPROGRESS || rc == -EXO_ENOBUFS);
+  EXO_CHECK_EQ(fx_ntx(&f), 0);
+  EXO_CHECK(exo_stack_counters(f.st)->tx_errors >= 1);
+  if (rc == -EXO_EINPROGRESS) {
+    exo_capdev_set_tx_full(f.cap, false);
+    /* Drive the stack by its own deadlines for at most the initial RTO (1 s). */
+    uint64_t end = f.now + 1 * SEC;
+    while (fx_ntx(&f) == 0) {
+      uint64_t d = exo_stack_next_deadline(f.st);
+      if (d > end) break;
+      f.now = d > f.now ? d : f.now;
+      exo_stack_poll(f.st, f.now);
+    }
+    EXO_CHECK_EQ(fx_ntx(&f), 1);
+    struct sent m;
+    EXO_CHECK(sent_at(&f, 0, &m) && m.is_tcp && (m.tcp.flags & EXO_TCP_SYN));
+  }
+  exo_tcp_abort(s, f.now);
+  fx_fini(&f);
+}
