@@ -412,4 +412,23 @@ EXO_TEST(every_truncation_guarded) {
         exo_test_fail(__FILE__, __LINE__, "fixture %d cut at %zu: got %d want %d", i, m, err, want);
     }
   }
+  /* An overloaded message: options in the main area, file and sname. Cuts inside the
+   * main area behave as above; the file/sname options sit in the fixed part. */
+  static const uint8_t main_opts[] = {53, 1, 2, 52, 1, 3, 255};
+  size_t n = build(b, ack_head, main_opts, sizeof main_opts);
+  static const uint8_t file_opts[] = {1, 4, 255, 255, 0, 0, 255};
+  static const uint8_t sname_opts[] = {6, 4, 1, 2, 3, 4, 255};
+  memcpy(b + 108, file_opts, sizeof file_opts);
+  memcpy(b + 44, sname_opts, sizeof sname_opts);
+  for (size_t m = 0; m <= n; m++) {
+    const uint8_t *g = exo_test_guarded(0, b, m);
+    struct exo_dhcp_repr r;
+    int err = exo_dhcp_parse(g, m, &r);
+    int want = m < 240 ? EXO_WIRE_ETRUNCATED
+               : is_boundary(main_opts, sizeof main_opts, m - 240) ? 0 : EXO_WIRE_EBADOPT;
+    EXO_CHECK_EQ(err, want);
+    /* The file and sname options count only when the overload option survived. */
+    if (err == 0 && m >= 246) EXO_CHECK_EQ(r.present, EXO_DHCP_HAS_SUBNET_MASK | EXO_DHCP_HAS_DNS);
+    if (err == 0 && m < 246) EXO_CHECK_EQ(r.present, 0);
+  }
 }
