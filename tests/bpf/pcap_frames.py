@@ -7,10 +7,13 @@
       "i<TAB>CAPTURE<TAB>N N N..." with the 1-based numbers of that capture's frames that
       SELECTED holds.
   pcap_frames.py --count LIST       prints the total number of frames in the captures.
-  pcap_frames.py --groups LIST DIR  splits LIST into DIR/1.list, DIR/2.list... by the
-      captures' snapshot lengths and prints the number of groups: in one `tcpdump -V` run,
-      libpcap cuts every record to the FIRST capture's snapshot length, so only captures
-      with equal snapshot lengths may share a run.
+  pcap_frames.py --groups LIST DIR  splits LIST into DIR/1.list, DIR/2.list... for
+      `tcpdump -V` runs and prints the number of groups. In one such run records are cut
+      to the FIRST capture's snapshot length (seen on these captures), not each capture's
+      own as when it is read alone. So the captures whose records all fit their own
+      snapshot length go together, largest snapshot length first (nothing is cut); each
+      other capture is read alone. Any remaining difference would make a record unmappable
+      or change a result, and fail the test: it can never hide a mismatch.
 
 A selection is an in-order subsequence of the concatenated inputs. Records are compared
 whole (both lengths and all bytes, not timestamps, whose precision tcpdump may change) and
@@ -61,17 +64,40 @@ def parse(path, data, snap_only=False):
     return out
 
 
+def raw_lengths(path, data):
+    """(offset, incl, orig, incl) of each record as stored, before any cutting."""
+    end = '<' if data[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
+    off, out = 24, []
+    while off + 16 <= len(data):
+        _, _, incl, orig = struct.unpack(end + 'IIII', data[off:off + 16])
+        if off + 16 + incl > len(data):
+            break
+        out.append((off, incl, orig, incl))
+        off += 16 + incl
+    return out
+
+
 def main():
     mode, listfile = sys.argv[1], sys.argv[2]
     with open(listfile) as f:
         inputs = [line.rstrip('\n') for line in f if line.strip()]
     if mode == '--groups':
-        groups = {}
+        # Captures whose records all fit their own snapshot length share one run, largest
+        # snapshot length first, so nothing of theirs is cut; any other capture gets a
+        # run of its own.
+        shared, alone = [], []
         for path in inputs:
-            groups.setdefault(snaplen(path), []).append(path)
-        for n, snap in enumerate(sorted(groups), 1):
+            snap = snaplen(path)
+            with open(path, 'rb') as f:
+                data = f.read()
+            if all(rec[3] <= snap for rec in raw_lengths(path, data)):
+                shared.append((-snap, path))
+            else:
+                alone.append(path)
+        groups = ([[p for _, p in sorted(shared)]] if shared else []) + [[p] for p in alone]
+        for n, group in enumerate(groups, 1):
             with open(f'{sys.argv[3]}/{n}.list', 'w') as f:
-                f.write(''.join(p + '\n' for p in groups[snap]))
+                f.write(''.join(p + '\n' for p in group))
         print(len(groups))
         return
     base, where = [], []
