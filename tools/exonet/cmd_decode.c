@@ -8,9 +8,10 @@
  *   captured shorter than it was on the wire (caplen < len) is decoded over a copy padded
  *   with zeros up to its wire length, so that length checks see the real lengths; each
  *   layer's header must then lie within the captured bytes, and decoding stops at the
- *   first one that does not ("snapped"). A parse error is believed only when the
- *   captured bytes alone give the same error; otherwise it may come from the padding and
- *   the frame is reported as snapped in that layer, not as malformed.
+ *   first one that does not ("snapped"). Most parse errors depend only on captured
+ *   header bytes and wire lengths and are believed at once; those that can come from
+ *   uncaptured bytes (TCP options, a third VLAN tag) are believed only when the captured
+ *   bytes alone give the same error, otherwise the layer is reported as snapped.
  * - A checksum verdict is printed only when every byte it covers was captured and, for
  *   TCP/UDP/ICMP, the datagram is not an IP fragment (those checksums cover the whole
  *   reassembled datagram).
@@ -215,7 +216,7 @@ static void dec_l4(struct dec_frame *f, const struct dec_buf *b, struct dec_scra
       }
       err = exo_icmp_parse(p, len, &f->icmp);
       if (err < 0) {
-        dec_fail(f, "icmp", err, exo_icmp_parse(p, known, &f->icmp), all_known);
+        dec_malformed(f, "icmp", err); /* depends only on the length */
         return;
       }
       f->l4 = DEC_L4_ICMP;
@@ -248,7 +249,7 @@ static void dec_l4(struct dec_frame *f, const struct dec_buf *b, struct dec_scra
         return; /* no DHCP: its options are not all here */
       }
       if (err < 0) {
-        dec_fail(f, "udp", err, exo_udp_parse(p, known, ip->src, ip->dst, &f->udp), all_known);
+        dec_malformed(f, "udp", err); /* depends on the captured header and the length */
         return;
       }
       f->l4 = DEC_L4_UDP;
@@ -293,7 +294,9 @@ static void dec_ipv4(struct dec_frame *f, const struct dec_buf *b, struct dec_sc
   }
   int err = exo_ipv4_parse(p, len, &f->ip);
   if (err < 0) {
-    dec_fail(f, "ipv4", err, exo_ipv4_parse(p, known, &f->ip), known == len);
+    /* Version, IHL and total length were captured, and the lengths are the wire's:
+     * the error is real (options are skipped, not interpreted). */
+    dec_malformed(f, "ipv4", err);
     return;
   }
   if (!dec_captured(b, p, f->ip.header_len)) {
@@ -315,7 +318,7 @@ static void dec_arp(struct dec_frame *f, const struct dec_buf *b) {
   }
   int err = exo_arp_parse(p, len, &f->arp);
   if (err < 0) {
-    dec_fail(f, "arp", err, exo_arp_parse(p, known, &f->arp), known == len);
+    dec_malformed(f, "arp", err); /* all 28 bytes were captured */
     return;
   }
   f->l3 = DEC_L3_ARP;
