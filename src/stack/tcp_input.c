@@ -543,10 +543,15 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
   if (seg_len == 0)
     ok = wnd == 0 ? seq == s->rcv_nxt
                   : (exo_seq_ge(seq, s->rcv_nxt) && exo_seq_lt(seq, s->rcv_nxt + wnd));
+  else if (wnd == 0)
+    /* RFC 9293 3.10.7.4: with a zero window no data is acceptable, "but special
+     * allowance should be made to accept valid ACKs": a segment at exactly rcv_nxt is
+     * processed for its ACK (its data is trimmed away below). */
+    ok = seq == s->rcv_nxt && s->state != EXO_TCP_TIME_WAIT && s->rbuf.buf;
   else
-    ok = wnd != 0 && ((exo_seq_ge(seq, s->rcv_nxt) && exo_seq_lt(seq, s->rcv_nxt + wnd)) ||
-                      (exo_seq_ge(seq + seg_len - 1, s->rcv_nxt) &&
-                       exo_seq_lt(seq + seg_len - 1, s->rcv_nxt + wnd)));
+    ok = (exo_seq_ge(seq, s->rcv_nxt) && exo_seq_lt(seq, s->rcv_nxt + wnd)) ||
+         (exo_seq_ge(seq + seg_len - 1, s->rcv_nxt) &&
+          exo_seq_lt(seq + seg_len - 1, s->rcv_nxt + wnd));
   if (!ok) {
     if (f & EXO_TCP_RST) return false;
     if (s->state == EXO_TCP_TIME_WAIT && (f & EXO_TCP_FIN)) {

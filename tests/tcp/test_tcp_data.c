@@ -335,3 +335,38 @@ EXO_TEST(send_buffer_full_and_events) {
   ts_drain(&t);
   ts_fini(&t);
 }
+
+EXO_TEST(zero_window_still_takes_acks) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  fill_pattern();
+  struct exo_tcp_sock *l = exo_tcp_open(&t.tcp, NULL);
+  EXO_CHECK_EQ(exo_tcp_setopt(l, t.now, EXO_TCP_SO_RCVBUF, 2048), 0);
+  exo_tcp_bind(l, 0, 80);
+  exo_tcp_listen(l, 1);
+  struct exo_tcp_repr syn = ts_seg(EXO_TCP_SYN, 1000, 0, 65535);
+  ts_inject(&t, &syn, NULL, 0);
+  uint32_t s0 = TS_EXPECT(&t, EXO_TCP_SYN | EXO_TCP_ACK, TS_ANY, 1001, 2048, 0)->h.seq + 1;
+  struct exo_tcp_repr a = ts_seg(EXO_TCP_ACK, 1001, s0, 8000);
+  ts_inject(&t, &a, NULL, 0);
+  struct exo_tcp_sock *c;
+  EXO_CHECK_EQ(exo_tcp_accept(l, &c), 0);
+  ts_inject(&t, &a, pattern, 2048); /* fills our window */
+  ts_advance(&t, 40000);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0, 3049, 0, 0);
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 500), 500);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0, 3049, 0, 500);
+  /* The peer's next data segment cannot be taken, but its ACK of our data counts. */
+  a.seq = 3049;
+  a.ack = s0 + 500;
+  ts_inject(&t, &a, pattern, 100);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0 + 500, 3049, 0, 0);
+  struct exo_tcp_info info;
+  exo_tcp_get_info(c, &info);
+  EXO_CHECK_EQ(info.unacked, 0);
+  EXO_CHECK_EQ(exo_tcp_readable(c), 2048);
+  exo_tcp_close(l, t.now);
+  exo_tcp_abort(c, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
