@@ -62,30 +62,32 @@ static void check(struct exo_tcp *tcp) {
   for (struct exo_tcp_sock *s = tcp->all; s; s = s->next) {
     n++;
     bool ok = true;
-    if (s->sbuf.len > s->sbuf.cap || s->rbuf.len > s->rbuf.cap) ok = false;
+    int why = 0;
+    if (s->sbuf.len > s->sbuf.cap || s->rbuf.len > s->rbuf.cap) ok = false, why = 1;
     if (s->state != EXO_TCP_LISTEN && s->state != EXO_TCP_CLOSED) {
-      if (exo_seq_gt(s->snd_una, s->snd_nxt)) ok = false;
-      if (s->sacked_bytes > s->snd_nxt - s->snd_una) ok = false;
-      if (s->n_ooo > EXO__TCP_OOO_MAX || s->n_sb > EXO__TCP_SB_MAX) ok = false;
+      if (exo_seq_gt(s->snd_una, s->snd_nxt)) ok = false, why = 2;
+      if (s->sacked_bytes > s->snd_nxt - s->snd_una) ok = false, why = 3;
+      if (s->n_ooo > EXO__TCP_OOO_MAX || s->n_sb > EXO__TCP_SB_MAX) ok = false, why = 4;
       for (uint8_t i = 0; i < s->n_ooo; i++) {
-        if (!exo_seq_lt(s->ooo[i].left, s->ooo[i].right)) ok = false;
-        if (!exo_seq_gt(s->ooo[i].left, s->rcv_nxt)) ok = false;
-        if (s->ooo[i].right - s->rcv_nxt > s->rbuf.cap - s->rbuf.len) ok = false;
-        if (i && !exo_seq_gt(s->ooo[i].left, s->ooo[i - 1].right)) ok = false;
+        if (!exo_seq_lt(s->ooo[i].left, s->ooo[i].right)) ok = false, why = 5;
+        if (!exo_seq_gt(s->ooo[i].left, s->rcv_nxt)) ok = false, why = 6;
+        if (s->ooo[i].right - s->rcv_nxt > s->rbuf.cap - s->rbuf.len) ok = false, why = 7;
+        if (i && !exo_seq_gt(s->ooo[i].left, s->ooo[i - 1].right)) ok = false, why = 8;
       }
       for (uint8_t i = 0; i < s->n_sb; i++) {
-        if (!exo_seq_lt(s->sb[i].left, s->sb[i].right)) ok = false;
+        if (!exo_seq_lt(s->sb[i].left, s->sb[i].right)) ok = false, why = 9;
         if (exo_seq_lt(s->sb[i].left, s->snd_una) || exo_seq_gt(s->sb[i].right, s->snd_nxt))
-          ok = false;
-        if (i && !exo_seq_gt(s->sb[i].left, s->sb[i - 1].right)) ok = false;
+          ok = false, why = 10;
+        if (i && !exo_seq_gt(s->sb[i].left, s->sb[i - 1].right)) ok = false, why = 11;
       }
       if (s->sbuf.buf && exo_seq_gt(s->sbuf_seq + s->sbuf.len + 1, s->snd_una) == false &&
           s->sbuf.len)
-        ok = false;
-      if (exo__tcp_pipe(s) > (s->snd_nxt - s->snd_una) * 2 + 1) ok = false;
+        ok = false, why = 12;
+      if (exo__tcp_pipe(s) > (s->snd_nxt - s->snd_una) * 2 + 1) ok = false, why = 13;
     }
     if (!ok) {
-      fprintf(stderr, "invariant broken: state %d\n", s->state);
+      fprintf(stderr, "invariant %d broken: state %d una %u nxt %u sacked %u pipe %u\n", why,
+              s->state, s->snd_una, s->snd_nxt, s->sacked_bytes, exo__tcp_pipe(s));
       abort();
     }
   }

@@ -449,6 +449,7 @@ static bool ack_input(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp
 }
 
 static void fin_input(struct exo_tcp_sock *s, uint64_t now) {
+  s->n_ooo = 0; /* anything the peer sent beyond its own FIN is bogus */
   s->rcv_nxt++;
   s->fin_rcvd = true;
   s->ooo_fin = false;
@@ -649,6 +650,10 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
     } else if (len > room - off) {
       len = room - off;
       fin = false; /* the FIN lies beyond the window */
+    }
+    if (s->ooo_fin && exo_seq_gt(seq + len, s->ooo_fin_seq)) {
+      /* Nothing follows a FIN: ignore data claiming to. */
+      len = exo_seq_gt(seq, s->ooo_fin_seq) ? 0 : s->ooo_fin_seq - seq;
     }
     if (len) data_input(s, now, seq, data, len);
     else if (seg->payload_len) s->ack_now = true; /* duplicate data: ACK it */
