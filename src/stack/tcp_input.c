@@ -335,7 +335,7 @@ static bool ack_input(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp
     *drop = true;
     return false;
   }
-  if (s->sack_ok && seg->sack_count) exo__sb_update(s, seg);
+  uint32_t newly_sacked = (s->sack_ok && seg->sack_count) ? exo__sb_update(s, seg) : 0;
   uint32_t old_wnd = s->snd_wnd;
   uint32_t new_wnd = (uint32_t)seg->window << s->snd_wscale;
   if (exo_seq_gt(ack, s->snd_una)) {
@@ -397,8 +397,9 @@ static bool ack_input(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp
       exo__tcp_arm_rtx(s, now); /* RFC 6298 5.3 */
   } else if (ack == s->snd_una && s->snd_una != s->snd_nxt && seg->payload_len == 0 &&
              !(seg->flags & (EXO_TCP_SYN | EXO_TCP_FIN)) &&
-             (new_wnd == old_wnd || seg->sack_count)) {
-    /* A duplicate ACK (RFC 5681 2; with SACK, RFC 6675 counts SACK-bearing ones). */
+             (seg->sack_count ? newly_sacked > 0 : new_wnd == old_wnd)) {
+    /* A duplicate ACK (RFC 5681 2); with SACK blocks it counts only if it brings new
+     * SACK information (RFC 6675 2), so D-SACKs and repeats do not trigger recovery. */
     s->dupacks++;
     if (s->ca_state < 3) {
       bool lost = s->dupacks >= EXO__TCP_DUPTHRESH ||
@@ -555,6 +556,12 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
           exo_seq_lt(seq + seg_len - 1, s->rcv_nxt + wnd));
   if (!ok) {
     if (f & EXO_TCP_RST) return false;
+    if (seg->payload_len && s->rbuf.buf && exo_seq_le(seq + (uint32_t)seg->payload_len, s->rcv_nxt) &&
+        (uint32_t)seg->payload_len <= s->rbuf.cap) {
+      s->dsack.left = seq; /* an old duplicate: tell the sender (RFC 2883) */
+      s->dsack.right = seq + (uint32_t)seg->payload_len;
+      s->dsack_pending = true;
+    }
     if (s->state == EXO_TCP_TIME_WAIT && (f & EXO_TCP_FIN)) {
       /* The peer did not get our last ACK: ACK again and restart 2 MSL (RFC 9293). */
       s->t_wait = now + tcp->cfg.time_wait_us;
@@ -638,6 +645,12 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
     if (exo_seq_lt(seq, s->rcv_nxt)) { /* trim what we already have */
       uint32_t skip = s->rcv_nxt - seq;
       if (skip > len) skip = len;
+      if (skip) {
+        s->dsack.left = seq;
+        s->dsack.right = seq + skip;
+        s->dsack_pending = true;
+        s->ack_now = true; /* a retransmission arrived: report it at once */
+      }
       data += skip;
       len -= skip;
       seq += skip;

@@ -95,6 +95,9 @@ struct exo_tcp_sock {
   bool rd_shut;
   /* The last out-of-order/duplicate arrival, reported first in SACK (RFC 2018). */
   struct exo__tcp_range last_sack;
+  /* A duplicate segment to report once as a D-SACK block (RFC 2883). */
+  struct exo__tcp_range dsack;
+  bool dsack_pending;
 
   /* Timestamps (RFC 7323). */
   uint32_t ts_recent;

@@ -73,6 +73,7 @@ static int emit(struct exo_tcp_sock *s, uint64_t now, struct exo_tcp_repr *r,
     s->ack_now = false;
     s->t_delack = 0;
     s->last_ack_sent = s->rcv_nxt;
+    if (r->sack_count) s->dsack_pending = false;
   }
   return 0;
 }

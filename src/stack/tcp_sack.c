@@ -7,7 +7,7 @@
  * duplicate ACK stands for one segment that left the network (as Linux's Reno does),
  * so pipe still counts bytes in flight.
  * Receiver: SACK blocks come from the reassembly intervals, the block holding the
- * latest arrival first. */
+ * latest arrival first, preceded once by a D-SACK block for a duplicate (RFC 2883). */
 #include "stack/tcp_int.h"
 
 void exo__sb_reset(struct exo_tcp_sock *s) {
@@ -141,8 +141,16 @@ uint32_t exo__tcp_pipe(const struct exo_tcp_sock *s) {
 
 void exo__sack_fill(const struct exo_tcp_sock *s, struct exo_tcp_repr *r) {
   r->sack_count = 0;
-  if (!s->sack_ok || s->n_ooo == 0) return;
+  if (!s->sack_ok) return;
   uint8_t max = s->ts_ok ? 3 : 4;
+  if (s->dsack_pending) {
+    /* RFC 2883: the duplicate first; the sender tells it from a SACK by its being
+     * below the cumulative ACK. */
+    r->sack[0].left = s->dsack.left;
+    r->sack[0].right = s->dsack.right;
+    r->sack_count = 1;
+  }
+  if (s->n_ooo == 0) return;
   int first = -1;
   for (uint8_t i = 0; i < s->n_ooo; i++) {
     if (exo_seq_le(s->ooo[i].left, s->last_sack.left) &&
@@ -152,9 +160,9 @@ void exo__sack_fill(const struct exo_tcp_sock *s, struct exo_tcp_repr *r) {
     }
   }
   if (first >= 0) {
-    r->sack[0].left = s->ooo[first].left;
-    r->sack[0].right = s->ooo[first].right;
-    r->sack_count = 1;
+    r->sack[r->sack_count].left = s->ooo[first].left;
+    r->sack[r->sack_count].right = s->ooo[first].right;
+    r->sack_count++;
   }
   for (uint8_t i = 0; i < s->n_ooo && r->sack_count < max; i++) {
     if ((int)i == first) continue;

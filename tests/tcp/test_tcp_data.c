@@ -189,10 +189,25 @@ EXO_TEST(out_of_order_generates_sack) {
   uint8_t buf[4000];
   EXO_CHECK_EQ(exo_tcp_recv(c, t.now, buf, sizeof buf, 0), 3200);
   EXO_CHECK_MEM(buf, pattern, 3200);
-  /* A duplicate of old data draws an immediate ACK. */
+  /* A duplicate of old data draws an immediate ACK with a D-SACK block (RFC 2883). */
   d.seq = 1001;
   ts_inject(&t, &d, pattern, 100);
-  TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001 + 3200, TS_ANY, 0);
+  a = TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001 + 3200, TS_ANY, 0);
+  EXO_CHECK_EQ(a->h.sack_count, 1);
+  EXO_CHECK_EQ(a->h.sack[0].left, 1001);
+  EXO_CHECK_EQ(a->h.sack[0].right, 1101);
+  /* Partly old, partly new: the old part is reported, the new part taken; the D-SACK
+   * goes once. */
+  d.seq = 1001 + 3100;
+  ts_inject(&t, &d, pattern + 3100, 200);
+  a = TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001 + 3300, TS_ANY, 0);
+  EXO_CHECK_EQ(a->h.sack_count, 1);
+  EXO_CHECK_EQ(a->h.sack[0].left, 1001 + 3100);
+  EXO_CHECK_EQ(a->h.sack[0].right, 1001 + 3200);
+  d.seq = 1001 + 3300;
+  ts_inject(&t, &d, pattern + 3300, 2000);
+  a = TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001 + 5300, TS_ANY, 0);
+  EXO_CHECK_EQ(a->h.sack_count, 0);
   EXO_CHECK_EQ(t.tcp.stats.ooo_segments, 3);
   exo_tcp_abort(c, t.now);
   ts_drain(&t);
