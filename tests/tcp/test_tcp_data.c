@@ -385,3 +385,44 @@ EXO_TEST(zero_window_still_takes_acks) {
   ts_drain(&t);
   ts_fini(&t);
 }
+
+EXO_TEST(window_scaling_advertisement_and_trim) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  fill_pattern();
+  struct exo_tcp_sock *l = exo_tcp_open(&t.tcp, NULL);
+  EXO_CHECK_EQ(exo_tcp_setopt(l, t.now, EXO_TCP_SO_RCVBUF, 100000), 0);
+  exo_tcp_bind(l, 0, 80);
+  exo_tcp_listen(l, 1);
+  struct exo_tcp_repr syn = ts_seg(EXO_TCP_SYN, 1000, 0, 65535);
+  syn.has_wscale = true;
+  syn.wscale = 14;
+  ts_inject(&t, &syn, NULL, 0);
+  /* 100000 needs a shift of 1; the SYN-ACK's own window is unscaled (capped). */
+  struct ts_seg *sa = TS_EXPECT(&t, EXO_TCP_SYN | EXO_TCP_ACK, TS_ANY, 1001, 65535, 0);
+  EXO_CHECK_EQ(sa->h.wscale, 1);
+  uint32_t s0 = sa->h.seq + 1;
+  struct exo_tcp_repr a = ts_seg(EXO_TCP_ACK, 1001, s0, 2);
+  ts_inject(&t, &a, NULL, 0);
+  struct exo_tcp_sock *c;
+  EXO_CHECK_EQ(exo_tcp_accept(l, &c), 0);
+  struct exo_tcp_info info;
+  exo_tcp_get_info(c, &info);
+  EXO_CHECK_EQ(info.snd_wnd, 2u << 14); /* the peer's shift of 14 applies */
+  /* 1001 bytes in: the window (98999) is advertised as 98999 >> 1 = 49499. */
+  ts_inject(&t, &a, pattern, 1001);
+  ts_advance(&t, 40000);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0, 2002, 49499, 0);
+  /* Data beyond the right edge is trimmed to it: the buffer's last 98999 bytes are
+   * taken (up to sequence 2002 + 98999), not a byte more. */
+  uint8_t *big = calloc(1, 100000);
+  a.seq = 2002;
+  ts_inject(&t, &a, big, 99500);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0, 2002 + 98999, 0, 0);
+  EXO_CHECK_EQ(exo_tcp_readable(c), 100000);
+  free(big);
+  exo_tcp_close(l, t.now);
+  exo_tcp_abort(c, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
