@@ -7,7 +7,12 @@
  * measured in the same run over the same frames: a mix of UDP frames to installed ports
  * (half), UDP frames to other ports (a quarter) and TCP frames (a quarter). The demux's
  * match count is checked against libpcap's. One JSON line per point on stdout.
- *   usage: exonet-bench-demux [--max N] [--min-ms MS] [--svg FILE]            */
+ *   usage: exonet-bench-demux [--max N] [--min-ms MS] [--svg FILE]
+ *
+ * With --interp EXPRFILE PCAPDIR it compares the interpreters alone instead: every
+ * expression of EXPRFILE over every frame of the captures in PCAPDIR (held in memory),
+ * with exo_bpf_run and with libpcap's bpf_filter, results checked equal; one JSON line
+ * per expression (ns per frame) and a total.                                      */
 #include <math.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -125,10 +130,105 @@ static void write_svg(const char *path, const struct point *pts, int n) {
 #undef PY
 }
 
+struct frame {
+  uint32_t caplen, wirelen;
+  uint8_t *data;
+};
+
+/* Interpreter against interpreter on real programs and real frames. */
+static int bench_interp(const char *exprfile, const char *dir, uint64_t min_ms) {
+  static struct frame frames[200000];
+  size_t nframes = 0;
+  char cmd[4200], line[4096];
+  snprintf(cmd, sizeof cmd, "ls '%s'/*.pcap", dir);
+  FILE *ls = popen(cmd, "r");
+  while (ls && fgets(line, sizeof line, ls)) {
+    line[strcspn(line, "\n")] = '\0';
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline(line, err);
+    if (!p) continue;
+    struct pcap_pkthdr *h;
+    const unsigned char *data;
+    while (pcap_next_ex(p, &h, &data) == 1 && nframes < sizeof frames / sizeof frames[0]) {
+      frames[nframes].caplen = h->caplen;
+      frames[nframes].wirelen = h->len;
+      frames[nframes].data = malloc(h->caplen ? h->caplen : 1);
+      memcpy(frames[nframes].data, data, h->caplen);
+      nframes++;
+    }
+    pcap_close(p);
+  }
+  if (ls) pclose(ls);
+  FILE *ef = fopen(exprfile, "r");
+  if (!ef || nframes == 0) {
+    fprintf(stderr, "exonet-bench-demux: no expressions or no frames\n");
+    return 1;
+  }
+  double tot[2] = {0, 0};
+  int nexpr = 0;
+  while (fgets(line, sizeof line, ef)) {
+    line[strcspn(line, "\n")] = '\0';
+    if (!line[0] || line[0] == '#') continue;
+    struct exo_bpf_prog prog;
+    char err[512];
+    if (exo_bpf_compile(line, 262144, &prog, err, sizeof err) != 0) continue;
+    struct bpf_insn *lp = malloc(prog.len * sizeof *lp);
+    for (size_t j = 0; j < prog.len; j++) {
+      lp[j].code = prog.insns[j].code;
+      lp[j].jt = prog.insns[j].jt;
+      lp[j].jf = prog.insns[j].jf;
+      lp[j].k = prog.insns[j].k;
+    }
+    double best[2] = {1e300, 1e300};
+    unsigned long hits[2] = {0, 0};
+    for (int rep = 0; rep < 3; rep++) {
+      for (int m = 0; m < 2; m++) {
+        double t0 = now_ns(), t1;
+        unsigned long done = 0, h = 0;
+        do {
+          for (size_t i = 0; i < nframes; i++) {
+            const struct frame *f = &frames[i];
+            h += m == 0 ? exo_bpf_run(prog.insns, prog.len, f->data, f->wirelen, f->caplen) != 0
+                        : bpf_filter(lp, f->data, f->wirelen, f->caplen) != 0;
+          }
+          done += nframes;
+          t1 = now_ns();
+        } while (t1 - t0 < (double)min_ms * 1e6 / 6);
+        double per = (t1 - t0) / (double)done;
+        if (per < best[m]) best[m] = per;
+        hits[m] = h / (done / nframes);
+      }
+    }
+    if (hits[0] != hits[1]) {
+      fprintf(stderr, "mismatch on '%s': exonet %lu, libpcap %lu\n", line, hits[0], hits[1]);
+      return 1;
+    }
+    printf("{\"bench\":\"bpf_interp\",\"expr\":");
+    exo_tool_json_string(stdout, line);
+    printf(",\"insns\":%zu,\"exonet_ns\":%.2f,\"libpcap_ns\":%.2f,\"matches\":%lu}\n", prog.len,
+           best[0], best[1], hits[0]);
+    tot[0] += best[0];
+    tot[1] += best[1];
+    nexpr++;
+    free(lp);
+    exo_bpf_prog_free(&prog);
+  }
+  fclose(ef);
+  printf("{\"bench\":\"bpf_interp_total\",\"expressions\":%d,\"frames\":%zu,"
+         "\"exonet_ns_sum\":%.1f,\"libpcap_ns_sum\":%.1f,\"libpcap_over_exonet\":%.3f}\n",
+         nexpr, nframes, tot[0], tot[1], tot[1] / tot[0]);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   uint64_t max = 10000, min_ms = 300;
-  const char *svg = NULL;
+  const char *svg = NULL, *interp_exprs = NULL, *interp_dir = NULL;
   for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--interp") == 0 && i + 2 < argc) {
+      interp_exprs = argv[++i];
+      interp_dir = argv[++i];
+      continue;
+    }
     if (strcmp(argv[i], "--max") == 0 && i + 1 < argc) {
       if (!exo_tool_parse_u64(argv[++i], 1, 100000, &max)) return 2;
     } else if (strcmp(argv[i], "--min-ms") == 0 && i + 1 < argc) {
@@ -136,10 +236,12 @@ int main(int argc, char **argv) {
     } else if (strcmp(argv[i], "--svg") == 0 && i + 1 < argc) {
       svg = argv[++i];
     } else {
-      fprintf(stderr, "usage: exonet-bench-demux [--max N] [--min-ms MS] [--svg FILE]\n");
+      fprintf(stderr, "usage: exonet-bench-demux [--max N] [--min-ms MS] [--svg FILE]\n"
+                      "       exonet-bench-demux --interp EXPRFILE PCAPDIR [--min-ms MS]\n");
       return strcmp(argv[i], "--help") == 0 ? 0 : 2;
     }
   }
+  if (interp_exprs) return bench_interp(interp_exprs, interp_dir, min_ms);
   static uint8_t frames[NFRAMES][FRAME_LEN];
   const uint16_t base = 10000;
   uint32_t rng = 12345;
