@@ -35,6 +35,8 @@ struct sim {
   uint64_t ns_per_byte; /* bottleneck: 8 ns/byte = 1 Gbit/s */
   unsigned qlimit;
   uint32_t loss_ppm;
+  uint32_t reorder_ppm; /* delayed by up to 3 ms extra: arrives out of order */
+  uint32_t dup_ppm;     /* delivered twice */
   uint64_t rng;
   uint64_t drops, sent_pkts;
 };
@@ -69,23 +71,30 @@ static int s_output(void *ctx, uint32_t src, uint32_t dst, const struct exo_tcp_
     s->drops++;
     return 0; /* lost on the way: not an error for the sender */
   }
-  struct pkt *p = malloc(sizeof *p + l1 + l2);
-  p->next = NULL;
   uint64_t start = l->busy_until > s->now ? l->busy_until : s->now;
   l->busy_until = start + (wire * s->ns_per_byte + 999) / 1000;
-  p->at = l->busy_until + s->delay_us;
-  p->src = src;
-  p->dst = dst;
-  p->h = *h;
-  p->len = l1 + l2;
-  if (l1) memcpy(p->data, d1, l1);
-  if (l2) memcpy(p->data + l1, d2, l2);
-  if (l->tail)
-    l->tail->next = p;
-  else
-    l->head = p;
-  l->tail = p;
-  l->queued++;
+  int copies = (s->dup_ppm && rnd(s) % 1000000u < s->dup_ppm) ? 2 : 1;
+  for (int c = 0; c < copies; c++) {
+    struct pkt *p = malloc(sizeof *p + l1 + l2);
+    p->next = NULL;
+    p->at = l->busy_until + s->delay_us;
+    if (s->reorder_ppm && rnd(s) % 1000000u < s->reorder_ppm) p->at += rnd(s) % 3000;
+    p->src = src;
+    p->dst = dst;
+    p->h = *h;
+    p->len = l1 + l2;
+    if (l1) memcpy(p->data, d1, l1);
+    if (l2) memcpy(p->data + l1, d2, l2);
+    /* Keep the queue sorted by arrival time (a reordered packet sorts later). */
+    struct pkt **pp = &l->head;
+    if (l->tail && l->tail->at <= p->at) pp = &l->tail->next;
+    else
+      while (*pp && (*pp)->at <= p->at) pp = &(*pp)->next;
+    p->next = *pp;
+    *pp = p;
+    if (!p->next) l->tail = p;
+    l->queued++;
+  }
   return 0;
 }
 
@@ -120,14 +129,17 @@ struct result {
   uint64_t retrans, drops, timeouts, fast;
 };
 
-static struct result run(uint64_t total, uint32_t loss_ppm, uint8_t cc, bool sack,
-                         uint64_t delay_us, unsigned qlimit) {
+static struct result run2(uint64_t total, uint32_t loss_ppm, uint8_t cc, bool sack,
+                          uint64_t delay_us, unsigned qlimit, uint32_t reorder_ppm,
+                          uint32_t dup_ppm) {
   struct sim *s = calloc(1, sizeof *s);
   s->now = 1000000;
   s->delay_us = delay_us;
   s->ns_per_byte = 8;
   s->qlimit = qlimit;
   s->loss_ppm = loss_ppm;
+  s->reorder_ppm = reorder_ppm;
+  s->dup_ppm = dup_ppm;
   s->rng = 0x9e3779b97f4a7c15ull;
   s->plat = (struct exo_platform){s_alloc, s_free, s_rand, NULL};
   struct side sa = {s, &s->ab}, sb = {s, &s->ba};
@@ -231,6 +243,11 @@ static struct result run(uint64_t total, uint32_t loss_ppm, uint8_t cc, bool sac
 #define SCALE 1
 #endif
 
+static struct result run(uint64_t total, uint32_t loss_ppm, uint8_t cc, bool sack,
+                         uint64_t delay_us, unsigned qlimit) {
+  return run2(total, loss_ppm, cc, sack, delay_us, qlimit, 0, 0);
+}
+
 static void report(const char *name, uint64_t total, struct result r) {
   printf("  %-28s %6.1f MB  virtual %7.3f s (%7.1f Mbit/s)  wall %6.3f s  drops %llu "
          "retrans %llu fast-rtx %llu rto %llu\n",
@@ -272,5 +289,15 @@ EXO_TEST(bulk_heavy_loss) {
   uint64_t total = 2ull * 1000 * 1000 / SCALE;
   struct result r = run(total, 50000, EXO_TCP_CC_CUBIC, true, 2000, 100);
   report("cubic+sack, 5% loss", total, r);
+  EXO_CHECK(r.ok);
+}
+
+EXO_TEST(bulk_reordering_and_duplication) {
+  uint64_t total = 10ull * 1000 * 1000 / SCALE;
+  struct result r = run2(total, 2000, EXO_TCP_CC_CUBIC, true, 3000, 500, 20000, 10000);
+  report("cubic+sack, 2% reorder, 1% dup", total, r);
+  EXO_CHECK(r.ok);
+  r = run2(total, 2000, EXO_TCP_CC_NEWRENO, false, 3000, 500, 20000, 10000);
+  report("newreno, 2% reorder, 1% dup", total, r);
   EXO_CHECK(r.ok);
 }
