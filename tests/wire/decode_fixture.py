@@ -308,6 +308,13 @@ FRAMES = [
      dict(icmp_type=11, icmp_code=0, l4_csum_ok=True,
           icmp_quote=dict(ip_src="10.0.0.2", ip_dst="1.2.3.4", ip_proto=6, sport=1234, dport=80)),
      []),
+    # 39: fragmentation needed quoting only 8 bytes of TCP (as routers do)
+    (eth(ipv4(icmp(3, 4, 1400, ipv4(tcp(sport=4321, dport=443, src="10.0.0.2", dst="1.2.3.4"),
+                                    src="10.0.0.2", dst="1.2.3.4")[:28]), proto=1)), None,
+     dict(icmp_type=3, icmp_code=4, l4_csum_ok=True,
+          icmp_quote=dict(ip_src="10.0.0.2", ip_dst="1.2.3.4", ip_proto=6, sport=4321,
+                          dport=443)),
+     []),
 ]
 
 # Substrings the plain output must contain, by frame number.
