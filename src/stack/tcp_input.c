@@ -510,6 +510,8 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
     simul = *seg;
     simul.flags = (uint8_t)(f & ~EXO_TCP_SYN);
     simul.seq = seg->seq + 1;
+    /* A SYN's window is unscaled; the ACK path scales: pre-shift (rounds down). */
+    simul.window = (uint16_t)(seg->window >> s->snd_wscale);
     seg = &simul;
     f = seg->flags;
   }
