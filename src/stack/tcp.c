@@ -427,7 +427,7 @@ int exo_tcp_connect(struct exo_tcp_sock *s, uint64_t now, uint32_t ip, uint16_t 
   if (s->user_mss && s->user_mss < s->adv_mss) s->adv_mss = s->user_mss;
   s->iss = exo__tcp_isn(tcp, now, s->lip, s->lport, s->rip, s->rport);
   s->ts_offset = exo__tcp_ts_offset(tcp, s->lip, s->lport, s->rip, s->rport);
-  s->snd_una = s->snd_nxt = s->iss;
+  s->snd_una = s->snd_nxt = s->snd_sml = s->iss;
   s->sbuf_seq = s->iss + 1;
   s->lost_hi = s->high_rxt = s->iss;
   s->state = EXO_TCP_SYN_SENT;

@@ -145,7 +145,7 @@ static void listen_syn(struct exo_tcp_sock *l, uint64_t now, uint32_t lip, uint3
   negotiate(c, seg);
   c->iss = exo__tcp_isn(tcp, now, lip, c->lport, rip, c->rport);
   if (iss_floor && exo_seq_lt(c->iss, iss_floor)) c->iss = iss_floor;
-  c->snd_una = c->snd_nxt = c->iss;
+  c->snd_una = c->snd_nxt = c->snd_sml = c->iss;
   c->sbuf_seq = c->iss + 1;
   c->lost_hi = c->high_rxt = c->iss;
   c->snd_wnd = seg->window; /* never scaled in a SYN */
@@ -208,7 +208,7 @@ static void listen_ack(struct exo_tcp_sock *l, uint64_t now, uint32_t lip, uint3
   exo__tcp_update_smss(c);
   c->iss = seg->ack - 1;
   c->irs = peer_isn;
-  c->snd_una = c->snd_nxt = seg->ack;
+  c->snd_una = c->snd_nxt = c->snd_sml = seg->ack;
   c->sbuf_seq = seg->ack;
   c->rcv_nxt = seg->seq;
   c->rcv_adv = c->rcv_nxt + EXO_MIN(l->rcvbuf_size, 65535u); /* the cookie SYN-ACK's */

@@ -83,6 +83,7 @@ struct exo_tcp_sock {
   uint32_t sbuf_seq;  /* sequence number of sbuf's first byte */
   bool fin_queued;    /* shut down for writing: FIN goes after the data */
   bool fin_sent;
+  uint32_t snd_sml;   /* end of the last small segment sent (Minshall's Nagle) */
 
   /* Receive side. */
   uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge we advertised */

@@ -6,7 +6,8 @@
  * and a FIN once all data is sent; (3) in SACK recovery, an unSACKed hole below the
  * highest SACKed byte; (4) one rescue retransmission of the tail per recovery. Each transmission needs cwnd - pipe >= SMSS (or an
  * empty pipe), so congestion control governs bytes in flight, not snd_nxt - snd_una.
- * Every segment carries the latest ACK and window, so a data segment also discharges a
+ * Nagle follows Minshall (hold a small segment only while another small one is
+ * unacknowledged). Every segment carries the latest ACK and window, so a data segment also discharges a
  * pending (delayed) ACK. Invariant: snd_nxt only grows; nothing is sent for a socket
  * whose state forbids it (LISTEN, CLOSED, TIME-WAIT except ACKs). */
 #include "stack/tcp_int.h"
@@ -209,6 +210,7 @@ int exo__tcp_xmit_at(struct exo_tcp_sock *s, uint64_t now, uint32_t seq, uint32_
     s->rtt_seq = seg_end;
     s->rtt_start = now;
   }
+  if (!retrans && len < s->smss) s->snd_sml = seg_end;
   if (exo_seq_gt(seg_end, s->snd_nxt)) s->snd_nxt = seg_end;
   if (!s->t_rtx) exo__tcp_arm_rtx(s, now);
   s->t_persist = 0;
@@ -257,8 +259,12 @@ int exo__tcp_output(struct exo_tcp_sock *s, uint64_t now) {
         if (len < s->smss) {
           bool all = len == unsent;
           bool idle = s->snd_nxt == s->snd_una;
-          /* Nagle: a small segment waits while data is unacknowledged. */
-          if (all && !s->nodelay && !idle && !s->fin_queued) break;
+          /* Nagle with Minshall's refinement (as Linux): a small segment waits only
+           * while an earlier small segment is unacknowledged, so a write's tail is not
+           * stuck behind the peer's delayed ACK of full segments. */
+          bool small_out = exo_seq_gt(s->snd_sml, s->snd_una) &&
+                           exo_seq_le(s->snd_sml, s->snd_nxt);
+          if (all && !s->nodelay && !idle && !s->fin_queued && small_out) break;
           /* Sender SWS avoidance: a window-limited small segment waits for a bigger
            * window, unless nothing is in flight (the persist timer would stall). */
           if (!all && !idle && len < s->max_snd_wnd / 2) break;
