@@ -65,7 +65,7 @@ static void write_svg(const char *path, const struct point *pts, int n) {
     perror(path);
     return;
   }
-  const double W = 720, H = 460, L = 80, R = 30, T = 40, B = 60;
+  const double W = 760, H = 460, L = 80, R = 70, T = 40, B = 60;
   double ymin = 1e300, ymax = 0;
   for (int i = 0; i < n; i++) {
     double v[3] = {pts[i].exonet, pts[i].libpcap, pts[i].exoseq};

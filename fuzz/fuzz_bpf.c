@@ -34,7 +34,7 @@ struct any_ctx {
 static int check_path(void *ctx, const struct exo__bpf_path *p) {
   struct any_ctx *c = ctx;
   uint32_t keys[EXO__BPF_PATH_MAXCONDS];
-  if (exo__bpf_path_eval(p, c->pkt, c->wire, c->len, keys)) {
+  if (exo__bpf_path_eval(p, c->pkt, c->wire, c->len, keys, NULL, 0)) {
     /* The key conditions must hold too: the path's constants must equal the frame's. */
     bool eq = true;
     for (uint16_t i = 0; i < p->nkeys; i++) eq &= keys[i] == p->keys[i];

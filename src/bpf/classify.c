@@ -99,7 +99,7 @@ static int exo__branch(struct exo__walk *w, uint32_t pc, struct exo__regs *r) {
     c->op = op;
     c->truth = (uint8_t)truth;
     c->rhs_kind = rhs_const ? EXO__RHS_K : EXO__RHS_TERM;
-    c->pad_ = 0;
+    c->after = (uint8_t)mark_terms;
     c->lhs = r->A;
     c->rhs = rhs_const ? 0 : rhs_term;
     c->k = rhs_const ? kb : 0;
@@ -265,49 +265,54 @@ static inline uint32_t exo__ld(const uint8_t *p, uint8_t size) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-bool exo__bpf_path_eval(const struct exo__bpf_path *p, const uint8_t *pkt, uint32_t wirelen,
-                        uint32_t caplen, uint32_t *keys) {
-  uint32_t v[EXO__BPF_PATH_MAXTERMS];
-  for (uint16_t i = 0; i < p->nterms; i++) {
-    const struct exo__bpf_term *t = &p->terms[i];
-    uint64_t off;
-    switch (t->kind) {
-    case EXO__T_CONST: v[i] = t->k; break;
-    case EXO__T_LEN: v[i] = wirelen; break;
-    case EXO__T_LDABS:
-      off = t->k;
-      if (off + t->op > caplen) return false;
-      v[i] = exo__ld(pkt + off, t->op);
-      break;
-    case EXO__T_LDIND:
-      off = (uint64_t)v[t->a] + t->k;
-      if (off + t->op > caplen) return false;
-      v[i] = exo__ld(pkt + off, t->op);
-      break;
-    case EXO__T_MSH:
-      if (t->k >= caplen) return false;
-      v[i] = (uint32_t)(pkt[t->k] & 0xf) << 2;
-      break;
-    case EXO__T_ALUK:
-      if (!exo__alu(t->op, v[t->a], t->k, &v[i])) return false;
-      break;
-    case EXO__T_ALUX:
-      if (!exo__alu(t->op, v[t->a], v[t->b], &v[i])) return false;
-      break;
-    default: /* NEG */
-      v[i] = 0u - v[t->a];
-      break;
-    }
+/* Computes term i into v[i]; false if the program would return 0 there. */
+static inline bool exo__eval_term(const struct exo__bpf_term *t, uint32_t *v, uint16_t i,
+                                  const uint8_t *pkt, uint32_t wirelen, uint32_t caplen) {
+  uint64_t off;
+  switch (t->kind) {
+  case EXO__T_CONST: v[i] = t->k; return true;
+  case EXO__T_LEN: v[i] = wirelen; return true;
+  case EXO__T_LDABS:
+    off = t->k;
+    if (off + t->op > caplen) return false;
+    v[i] = exo__ld(pkt + off, t->op);
+    return true;
+  case EXO__T_LDIND:
+    off = (uint64_t)v[t->a] + t->k;
+    if (off + t->op > caplen) return false;
+    v[i] = exo__ld(pkt + off, t->op);
+    return true;
+  case EXO__T_MSH:
+    if (t->k >= caplen) return false;
+    v[i] = (uint32_t)(pkt[t->k] & 0xf) << 2;
+    return true;
+  case EXO__T_ALUK: return exo__alu(t->op, v[t->a], t->k, &v[i]);
+  case EXO__T_ALUX: return exo__alu(t->op, v[t->a], v[t->b], &v[i]);
+  default: v[i] = 0u - v[t->a]; return true; /* NEG */
   }
-  uint16_t nk = 0;
+}
+
+bool exo__bpf_path_eval(const struct exo__bpf_path *p, const uint8_t *pkt, uint32_t wirelen,
+                        uint32_t caplen, uint32_t *keys, const uint32_t *colval,
+                        uint32_t colvary) {
+  /* All conditions and all terms must pass, so any order gives the same answer; program
+   * order lets a frame leave at its first failing test, as the program would. */
+  uint32_t v[EXO__BPF_PATH_MAXTERMS];
+  uint16_t t = 0, nk = 0;
   for (uint16_t i = 0; i < p->nconds; i++) {
     const struct exo__bpf_cond *c = &p->conds[i];
+    for (; t < c->after; t++)
+      if (!exo__eval_term(&p->terms[t], v, t, pkt, wirelen, caplen)) return false;
     if (c->rhs_kind == EXO__RHS_KEY) {
-      keys[nk++] = v[c->lhs];
+      uint32_t val = v[c->lhs];
+      if (colval && !(colvary >> nk & 1) && val != colval[nk]) return false;
+      keys[nk++] = val;
       continue;
     }
     uint32_t rhs = c->rhs_kind == EXO__RHS_K ? c->k : v[c->rhs];
     if (exo__test(c->op, v[c->lhs], rhs) != (bool)c->truth) return false;
   }
+  for (; t < p->nterms; t++)
+    if (!exo__eval_term(&p->terms[t], v, t, pkt, wirelen, caplen)) return false;
   return true;
 }

@@ -46,7 +46,7 @@ struct exo__bpf_cond {
   uint8_t op;    /* EXO_BPF_JEQ, JGT, JGE, JSET */
   uint8_t truth; /* 1: the test holds on this path; 0: it fails */
   uint8_t rhs_kind;
-  uint8_t pad_;
+  uint8_t after; /* terms that exist when the test runs (all it uses are below) */
   uint16_t lhs; /* term */
   uint16_t rhs; /* term for EXO__RHS_TERM */
   uint32_t k;   /* constant for EXO__RHS_K; 0 for keys (the value is in keys[]) */
@@ -71,10 +71,14 @@ int exo__bpf_paths(const struct exo_bpf_insn *prog, size_t len,
  * comparison: writes at most `cap` words, returns how many it needs. */
 size_t exo__bpf_shape_words(const struct exo__bpf_path *path, uint32_t *words, size_t cap);
 
-/* Replays a path's terms and non-key conditions over a frame. Returns true if every term
- * is computable and every non-key condition holds; then keys[i] is the frame's value for
- * the i-th key condition. */
+/* Replays a path's terms and non-key conditions over a frame, in program order, stopping
+ * at the first failure. Returns true if every term is computable and every non-key
+ * condition holds; then keys[i] is the frame's value for the i-th key condition.
+ * With `colval` (may be NULL): key i must also equal colval[i] unless bit i of `colvary`
+ * is set (the demux's summary of a shape whose filters all share that constant), which
+ * lets a frame leave early. */
 bool exo__bpf_path_eval(const struct exo__bpf_path *path, const uint8_t *pkt, uint32_t wirelen,
-                        uint32_t caplen, uint32_t *keys);
+                        uint32_t caplen, uint32_t *keys, const uint32_t *colval,
+                        uint32_t colvary);
 
 #endif

@@ -49,6 +49,12 @@ struct exo__table {
 struct exo__shape {
   struct exo__retired hdr;
   struct exo__table *table;
+  /* Key columns: colval[i] is the first filter's constant for key i; bit i of colvary
+   * (atomic, only ever set, before a node with a different constant is published) says
+   * filters differ there. A frame whose value differs from colval[i] in a column that
+   * does not vary matches no filter of the shape, and leaves early. */
+  uint32_t colvary;
+  uint32_t colval[EXO__BPF_PATH_MAXCONDS];
   uint32_t users; /* writer-only: nodes in the table */
   uint32_t nwords;
   struct exo__bpf_path path;
@@ -394,6 +400,7 @@ int exo_demux_add(struct exo_demux *d, const struct exo_bpf_insn *prog, size_t l
         sh->table = exo__table_new(d, 16);
         if (!sh->table) goto nomem;
         sh->path = *p;
+        exo_memcpy(sh->colval, p->keys, sizeof sh->colval);
         sh->nwords = nw;
         exo_memcpy(sh->words, words, nw * sizeof(uint32_t));
       }
@@ -423,6 +430,10 @@ int exo_demux_add(struct exo_demux *d, const struct exo_bpf_insn *prog, size_t l
       n->owner = owner;
       n->hash = fp->hash;
       exo_memcpy(n->key, fp->key, fp->nkeys * sizeof(uint32_t));
+      uint32_t vary = 0;
+      for (uint16_t j = 0; j < fp->nkeys; j++)
+        if (fp->key[j] != fp->shape->colval[j]) vary |= 1u << j;
+      if (vary & ~fp->shape->colvary) __atomic_fetch_or(&fp->shape->colvary, vary, __ATOMIC_SEQ_CST);
       struct exo__table *t = fp->shape->table;
       n->next = t->heads[n->hash & t->mask];
       EXO__STORE(&t->heads[n->hash & t->mask], n);
@@ -535,7 +546,8 @@ int exo_demux_match(struct exo_demux *d, const uint8_t *frame, uint32_t wirelen,
   for (uint32_t i = 0; i < s->nshapes; i++) {
     const struct exo__shape *sh = s->items[i];
     uint32_t keys[EXO__BPF_PATH_MAXCONDS];
-    if (!exo__bpf_path_eval(&sh->path, frame, wirelen, caplen, keys)) continue;
+    uint32_t vary = EXO__LOAD(&sh->colvary);
+    if (!exo__bpf_path_eval(&sh->path, frame, wirelen, caplen, keys, sh->colval, vary)) continue;
     uint16_t nk = sh->path.nkeys;
     uint32_t h = exo__hash(d->seed, keys, nk);
     const struct exo__table *t = EXO__LOAD(&sh->table);
