@@ -1,6 +1,6 @@
 /* exonet-httpd: a small HTTP/1.1 file server running on exonet's user-space stack.
  *
- *   exonet-httpd [--port N] [--uploads DIR] DIR --tap NAME --addr A/NN [--gw G]
+ *   exonet-httpd [--port N] [--uploads DIR] DIR --tap NAME (--addr A/NN [--gw G] | --dhcp)
  *
  * Serves the files under DIR (GET, HEAD) with keep-alive, one thread per connection, so
  * that many clients are served at once. With --uploads, a POST to /NAME stores the body
@@ -240,7 +240,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-  struct exo_link_options lo = {0};
+  struct exo_link_options lo = {.dhcp_log = stdout};
   static struct server srv = {.lock = PTHREAD_MUTEX_INITIALIZER};
   long port = 80;
   char err[256];
@@ -300,7 +300,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   char ip[INET_ADDRSTRLEN];
-  struct in_addr a = {.s_addr = htonl(lo.addr)};
+  struct in_addr a = {.s_addr = htonl(exo_link_addr(link))};
   printf("exonet-httpd: serving %s on http://%s:%ld/\n", srv.root,
          inet_ntop(AF_INET, &a, ip, sizeof ip), port);
   fflush(stdout);

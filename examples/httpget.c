@@ -79,7 +79,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
-  struct exo_link_options lo = {0};
+  struct exo_link_options lo = {.dhcp_log = stdout};
   const char *url = NULL, *out_path = NULL, *post_path = NULL;
   long timeout_s = 10;
   char err[256];

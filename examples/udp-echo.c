@@ -17,7 +17,7 @@ static void on_signal(int sig) {
 }
 
 int main(int argc, char **argv) {
-  struct exo_link_options lo = {0};
+  struct exo_link_options lo = {.dhcp_log = stdout};
   long port = 7;
   char err[256];
   for (int i = 1; i < argc;) {

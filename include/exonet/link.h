@@ -6,6 +6,8 @@
  *   --tap NAME            run on the TAP device NAME (attached, or created)
  *   --addr A/NN           interface address and prefix length
  *   --gw G                default gateway
+ *   --dhcp                configure the interface with DHCP instead (exo_link_open waits
+ *                         for the first lease and, on close, releases it)
  *   --mac XX:XX:..        interface MAC (default: random, locally administered)
  *   --pcap FILE           write every frame crossing the device to FILE
  *   --loss PCT --dup PCT --reorder PCT --corrupt PCT [--fault-seed N]
@@ -16,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "exonet/dev/fault.h"
 #include "exonet/socket.h"
@@ -30,6 +33,11 @@ struct exo_link_options {
   struct exo_fault_config fault; /* applied to both directions */
   uint64_t fault_seed;
   const char *cc;
+  bool dhcp;
+  /* With dhcp: where to print "IP configuration started", "IP configuration complete:
+   * ADDRESS/MASK via GATEWAY" and every later change (NULL = print nothing). */
+  FILE *dhcp_log;
+  unsigned dhcp_timeout_s; /* how long exo_link_open waits for a lease; 0 = 30 s */
 };
 
 /* If argv[*i] is one of the options above, consumes it (and its value), advances *i past
@@ -46,6 +54,8 @@ struct exo_link;
  * err (missing --tap/--addr, the TAP cannot be opened and why, ...). */
 struct exo_link *exo_link_open(const struct exo_link_options *o, char *err, size_t errlen);
 struct exo_net *exo_link_net(struct exo_link *link);
+/* The interface's current address (host byte order; 0 if none). */
+uint32_t exo_link_addr(struct exo_link *link);
 /* Stops the net, closes every socket, flushes the capture and closes the device. */
 void exo_link_close(struct exo_link *link);
 

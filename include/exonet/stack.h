@@ -13,6 +13,7 @@
 #define EXONET_STACK_H
 
 #include "exonet/device.h"
+#include "exonet/dhcp.h"
 #include "exonet/platform.h"
 #include "exonet/wire/types.h"
 
@@ -173,5 +174,24 @@ const struct exo_tcp_stats *exo_stack_tcp_stats(const struct exo_stack *st);
 void exo_stack_set_tcp_notify(struct exo_stack *st,
                               void (*fn)(void *ctx, struct exo_tcp_sock *s, uint32_t events),
                               void *ctx);
+
+/* ---- DHCP ----------------------------------------------------------------------
+ * The stack's own DHCP client (include/exonet/dhcp.h). The stack applies each lease to
+ * itself (address, netmask, gateway, MTU) and removes the address when the lease ends
+ * (expiry, NAK, release); UDP sockets bound to or sending from a lost address then get
+ * -EXO_ENETDOWN, and TCP connections from it are aborted with the same error. Each event
+ * is then reported to on_event (may be NULL), from inside a stack call: the callback must
+ * not call back into the stack. */
+
+/* cfg->mac is ignored (the stack's MAC is used). Errors: -EXO_EALREADY (running),
+ * -EXO_EINVAL. */
+int exo_stack_dhcp_start(struct exo_stack *st, uint64_t now, const struct exo_dhcp_config *cfg,
+                         void (*on_event)(void *ctx, enum exo_dhcp_event ev,
+                                          const struct exo_dhcp_lease *lease),
+                         void *ctx);
+/* Sends RELEASE if a lease is held, removes the address and stops the client. */
+void exo_stack_dhcp_release(struct exo_stack *st, uint64_t now);
+/* The client's state, or NULL if it was never started. */
+const struct exo_dhcp_client *exo_stack_dhcp(const struct exo_stack *st);
 
 #endif

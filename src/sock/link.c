@@ -7,19 +7,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "exonet/dev/pcap_tracer.h"
 #include "exonet/dev/tap.h"
 #include "exonet/host.h"
+#include "sock/sock_int.h"
 
 struct exo_link {
+  pthread_mutex_t lock; /* guards `bound` (set from the engine thread) */
+  pthread_cond_t bound_cond;
+  bool bound;
+  bool dhcp;
+  FILE *dhcp_log;
   struct exo_tap *tap;
   struct exo_fault *fault;
   struct exo_pcap_tracer *tracer;
   struct exo_platform platform;
   struct exo_net *net;
 };
+
+
+static bool start_dhcp(struct exo_link *l, const struct exo_link_options *o, char *err, size_t errlen);
 
 static int parse_ipv4(const char *text, uint32_t *out) {
   struct in_addr a;
@@ -40,6 +51,11 @@ static int parse_percent_ppm(const char *text, uint32_t *ppm) {
 int exo_link_parse_option(struct exo_link_options *o, int argc, char **argv, int *i,
                           char *err, size_t errlen) {
   const char *opt = argv[*i];
+  if (strcmp(opt, "--dhcp") == 0) {
+    o->dhcp = true;
+    *i += 1;
+    return 1;
+  }
   static const char *const with_value[] = {"--tap", "--addr", "--gw", "--mac", "--pcap", "--loss",
                                            "--dup", "--reorder", "--corrupt", "--fault-seed", "--cc"};
   bool known = false;
@@ -126,6 +142,7 @@ const char *exo_link_usage(void) {
          "  --tap NAME          run on the TAP device NAME (attached if it exists, else created)\n"
          "  --addr A/NN         interface address and prefix length, e.g. 10.0.0.2/24\n"
          "  --gw G              default gateway\n"
+         "  --dhcp              configure the interface with DHCP instead of --addr\n"
          "  --mac MAC           interface MAC (default: random, locally administered)\n"
          "  --pcap FILE         capture every frame to FILE\n"
          "  --loss PCT --dup PCT --reorder PCT --corrupt PCT [--fault-seed N]\n"
@@ -133,13 +150,101 @@ const char *exo_link_usage(void) {
          "  --cc cubic|newreno  TCP congestion control (default cubic)\n";
 }
 
+static void print_lease(FILE *out, const char *what, const struct exo_dhcp_lease *l) {
+  char a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
+  struct in_addr ia = {.s_addr = htonl(l->addr)}, im = {.s_addr = htonl(l->netmask)},
+                 ig = {.s_addr = htonl(l->gateway)};
+  fprintf(out, "%s: %s/%s via %s", what, inet_ntop(AF_INET, &ia, a, sizeof a),
+          inet_ntop(AF_INET, &im, m, sizeof m),
+          l->gateway ? inet_ntop(AF_INET, &ig, g, sizeof g) : "(no gateway)");
+  for (int i = 0; i < l->dns_count; i++) {
+    struct in_addr id = {.s_addr = htonl(l->dns[i])};
+    fprintf(out, "%s%s", i ? " " : ", DNS ", inet_ntop(AF_INET, &id, d, sizeof d));
+  }
+  if (l->domain[0]) fprintf(out, ", domain %s", l->domain);
+  if (l->lease_s != 0xffffffffu) fprintf(out, ", lease %u s", l->lease_s);
+  fputc('\n', out);
+  fflush(out);
+}
+
+/* Called by the stack from the engine thread, with the net locked. */
+static void on_dhcp_event(void *ctx, enum exo_dhcp_event ev, const struct exo_dhcp_lease *lease) {
+  struct exo_link *l = ctx;
+  FILE *out = l->dhcp_log;
+  if (out) {
+    switch (ev) {
+      case EXO_DHCP_EV_STARTED: fprintf(out, "IP configuration started\n"); fflush(out); break;
+      case EXO_DHCP_EV_BOUND: print_lease(out, "IP configuration complete", lease); break;
+      case EXO_DHCP_EV_RENEWED: print_lease(out, "IP configuration renewed", lease); break;
+      case EXO_DHCP_EV_REBOUND: print_lease(out, "IP configuration rebound", lease); break;
+      case EXO_DHCP_EV_EXPIRED: print_lease(out, "IP configuration lost (lease expired)", lease); break;
+      case EXO_DHCP_EV_NAK:
+        if (lease) print_lease(out, "IP configuration lost (server refused it: NAK)", lease);
+        else fprintf(out, "IP configuration refused by the server (NAK); starting over\n");
+        fflush(out);
+        break;
+      case EXO_DHCP_EV_DECLINED:
+        if (lease) print_lease(out, "IP address in use by another host: declined", lease);
+        fflush(out);
+        break;
+      case EXO_DHCP_EV_RELEASED: print_lease(out, "IP configuration released", lease); break;
+    }
+  }
+  if (ev == EXO_DHCP_EV_BOUND) {
+    pthread_mutex_lock(&l->lock);
+    l->bound = true;
+    pthread_cond_broadcast(&l->bound_cond);
+    pthread_mutex_unlock(&l->lock);
+  }
+}
+
+struct dhcp_start_args {
+  struct exo_link *link;
+  const struct exo_link_options *o;
+  int rc;
+};
+
+static void dhcp_start_locked(struct exo_stack *st, void *arg) {
+  struct dhcp_start_args *a = arg;
+  struct exo_dhcp_config cfg = {.first_retry_us = 0};
+  /* Linux's dhclient asks for replies to be broadcast only when it cannot take unicast
+   * before it has an address; exonet can, so the flag stays clear. */
+  a->rc = exo_stack_dhcp_start(st, exo__sock_now(), &cfg, on_dhcp_event, a->link);
+}
+
+static bool start_dhcp(struct exo_link *l, const struct exo_link_options *o, char *err, size_t errlen) {
+  l->dhcp = true;
+  l->dhcp_log = o->dhcp_log;
+  struct dhcp_start_args a = {.link = l, .o = o};
+  exo_net_locked(l->net, dhcp_start_locked, &a);
+  if (a.rc < 0) {
+    snprintf(err, errlen, "cannot start DHCP: %s", strerror(-a.rc));
+    return false;
+  }
+  unsigned secs = o->dhcp_timeout_s ? o->dhcp_timeout_s : 30;
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_sec += secs;
+  pthread_mutex_lock(&l->lock);
+  while (!l->bound && pthread_cond_timedwait(&l->bound_cond, &l->lock, &until) == 0) {
+  }
+  bool ok = l->bound;
+  pthread_mutex_unlock(&l->lock);
+  if (!ok) snprintf(err, errlen, "no DHCP lease after %u s (is a DHCP server on the link?)", secs);
+  return ok;
+}
+
 struct exo_link *exo_link_open(const struct exo_link_options *o, char *err, size_t errlen) {
   if (!o->tap) {
     snprintf(err, errlen, "no network: give --tap NAME");
     return NULL;
   }
-  if (!o->addr) {
-    snprintf(err, errlen, "no address: give --addr A/NN");
+  if (!o->addr && !o->dhcp) {
+    snprintf(err, errlen, "no address: give --addr A/NN or --dhcp");
+    return NULL;
+  }
+  if (o->addr && o->dhcp) {
+    snprintf(err, errlen, "give either --addr or --dhcp, not both");
     return NULL;
   }
   struct exo_link *l = calloc(1, sizeof *l);
@@ -149,6 +254,12 @@ struct exo_link *exo_link_open(const struct exo_link_options *o, char *err, size
     return NULL;
   }
   l->platform = exo_host_platform();
+  pthread_mutex_init(&l->lock, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&l->bound_cond, &ca);
+  pthread_condattr_destroy(&ca);
   int rc = exo_tap_open(l->tap, o->tap, EXO_TAP_CREATE | EXO_TAP_UP);
   if (rc < 0) {
     snprintf(err, errlen, "cannot open TAP device %s: %s%s", o->tap, strerror(-rc),
@@ -190,17 +301,39 @@ struct exo_link *exo_link_open(const struct exo_link_options *o, char *err, size
     exo_link_close(l);
     return NULL;
   }
+  if (o->dhcp && !start_dhcp(l, o, err, errlen)) {
+    exo_link_close(l);
+    return NULL;
+  }
   return l;
 }
 
 struct exo_net *exo_link_net(struct exo_link *l) { return l->net; }
 
+static void get_addr_locked(struct exo_stack *st, void *arg) {
+  exo_stack_get_addr(st, arg, NULL, NULL);
+}
+
+uint32_t exo_link_addr(struct exo_link *l) {
+  uint32_t addr = 0;
+  exo_net_locked(l->net, get_addr_locked, &addr);
+  return addr;
+}
+
+static void dhcp_release_locked(struct exo_stack *st, void *arg) {
+  (void)arg;
+  exo_stack_dhcp_release(st, exo__sock_now());
+}
+
 void exo_link_close(struct exo_link *l) {
   if (!l) return;
+  if (l->net && l->dhcp) exo_net_locked(l->net, dhcp_release_locked, NULL); /* RELEASE */
   exo_net_destroy(l->net);
   exo_pcap_tracer_destroy(l->tracer);
   exo_fault_destroy(l->fault);
   if (l->tap) exo_tap_close(l->tap);
   free(l->tap);
+  pthread_cond_destroy(&l->bound_cond);
+  pthread_mutex_destroy(&l->lock);
   free(l);
 }

@@ -117,6 +117,13 @@ static void send_request(struct exo_stack *st, struct exo__arp_entry *e) {
   e->timer = st->now + interval;
 }
 
+int exo__arp_probe(struct exo_stack *st, uint32_t ip) {
+  struct exo_mac zero = {{0}};
+  int rc = arp_emit(st, EXO_ARP_REQUEST, EXO_MAC_BROADCAST, zero, ip, 0);
+  if (rc == 0) st->ctr.arp_requests_tx++;
+  return rc;
+}
+
 void exo__arp_gratuitous(struct exo_stack *st) {
   /* RFC 5227 2.4: an announcement is a request with sender and target both our address. */
   struct exo_mac zero = {{0}};
@@ -166,6 +173,7 @@ void exo__arp_input(struct exo_stack *st, const struct exo_eth_repr *eth) {
     st->ctr.arp_malformed++;
     return;
   }
+  if (st->dhcp_on) exo__dhcp_arp_seen(st, &arp); /* address conflict detection */
   if (arp.operation == EXO_ARP_REQUEST)
     st->ctr.arp_requests_rx++;
   else

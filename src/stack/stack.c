@@ -224,6 +224,7 @@ void exo_stack_input(struct exo_stack *st, uint64_t now, const uint8_t *frame, s
 static void run_timers(struct exo_stack *st) {
   if (exo__arp_deadline(st) <= st->now) exo__arp_timers(st);
   if (exo__reasm_deadline(st) <= st->now) exo__reasm_timers(st);
+  if (st->dhcp_on && exo_dhcp_next_deadline(&st->dhcp) <= st->now) exo_dhcp_poll(&st->dhcp, st->now);
   if (st->tcp_ready && (st->tcp_blocked || exo_tcp_next_deadline(&st->tcp) <= st->now)) {
     st->tcp_blocked = false;
     exo_tcp_poll(&st->tcp, st->now);
@@ -258,6 +259,7 @@ int exo_stack_poll(struct exo_stack *st, uint64_t now) {
 uint64_t exo_stack_next_deadline(const struct exo_stack *st) {
   uint64_t d = exo__arp_deadline(st);
   d = EXO_MIN(d, exo__reasm_deadline(st));
+  if (st->dhcp_on) d = EXO_MIN(d, exo_dhcp_next_deadline(&st->dhcp));
   if (st->tcp_ready) {
     /* A device that refused a frame gives no signal when it has room again: retry
      * after a short pause rather than spin. */

@@ -10,6 +10,7 @@
 #ifndef EXONET_SRC_STACK_INT_H
 #define EXONET_SRC_STACK_INT_H
 
+#include "exonet/dhcp.h"
 #include "exonet/errno.h"
 #include "exonet/stack.h"
 #include "exonet/wire.h"
@@ -147,6 +148,12 @@ struct exo_stack {
   void (*tcp_notify)(void *ctx, struct exo_tcp_sock *s, uint32_t events);
   void *tcp_notify_ctx;
 
+  /* DHCP client (stack_dhcp.c), when started. */
+  bool dhcp_on;
+  struct exo_dhcp_client dhcp;
+  void (*dhcp_event)(void *ctx, enum exo_dhcp_event ev, const struct exo_dhcp_lease *lease);
+  void *dhcp_event_ctx;
+
   struct exo_stack_counters ctr;
 };
 
@@ -174,7 +181,14 @@ void exo__stack_transmit(struct exo_stack *st, struct exo_frame *f);
 bool exo__is_broadcast(const struct exo_stack *st, uint32_t ip);
 bool exo__is_local(const struct exo_stack *st, uint32_t ip);
 
+/* stack_dhcp.c: the DHCP client's hooks into input, ARP and timers. */
+/* Returns true when the datagram (UDP 67 -> 68) was the DHCP client's. */
+bool exo__dhcp_udp_input(struct exo_stack *st, const struct exo_udp_repr *u);
+void exo__dhcp_arp_seen(struct exo_stack *st, const struct exo_arp_repr *arp);
+
 /* arp.c */
+/* Sends an RFC 5227 probe (sender IP 0) for ip. */
+int exo__arp_probe(struct exo_stack *st, uint32_t ip);
 int exo__arp_init(struct exo_stack *st);
 void exo__arp_fini(struct exo_stack *st);
 void exo__arp_input(struct exo_stack *st, const struct exo_eth_repr *eth);

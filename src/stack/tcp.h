@@ -217,6 +217,10 @@ void exo_tcp_icmp_error(struct exo_tcp *tcp, uint64_t now, uint32_t local_ip,
                         uint32_t remote_ip, uint16_t lport, uint16_t rport, uint32_t seq,
                         uint8_t type, uint8_t code, uint16_t next_hop_mtu);
 
+/* The host no longer has `addr`: every connection from it ends with `err` (e.g.
+ * -EXO_ENETDOWN), reported through SO_ERROR and readiness; nothing is sent. */
+void exo_tcp_addr_lost(struct exo_tcp *tcp, uint64_t now, uint32_t addr, int err);
+
 /* Runs due timers and sends what is allowed. */
 void exo_tcp_poll(struct exo_tcp *tcp, uint64_t now);
 /* The earliest time exo_tcp_poll has work; UINT64_MAX if none. */

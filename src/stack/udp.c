@@ -265,6 +265,7 @@ void exo__udp_input(struct exo_stack *st, const struct exo_ipv4_repr *ip, const 
     return;
   }
   st->ctr.udp_rx++;
+  if (st->dhcp_on && exo__dhcp_udp_input(st, &u)) return;
   bool delivered = false;
   if (bcast) {
     for (uint16_t i = 0; i < st->cfg.udp_max_socks; i++) {
