@@ -68,6 +68,7 @@ int exo_tcp_init(struct exo_tcp *tcp, const struct exo_tcp_env *env,
   if (!tcp->hash) return -EXO_ENOMEM;
   exo_memset(tcp->hash, 0, buckets * sizeof *tcp->hash);
   tcp->hash_mask = buckets - 1;
+  tcp->min_deadline = UINT64_MAX;
   p->random_bytes(p->ctx, tcp->isn_key, sizeof tcp->isn_key);
   p->random_bytes(p->ctx, tcp->cookie_key, sizeof tcp->cookie_key);
   uint16_t r;
@@ -510,6 +511,7 @@ ptrdiff_t exo_tcp_recv(struct exo_tcp_sock *s, uint64_t now, void *buf, size_t l
       }
     }
     s->last_events = exo_tcp_events(s);
+    exo__tcp_timer_update(s);
     return (ptrdiff_t)n;
   }
   if (s->err) return pending_error(s);

@@ -192,6 +192,7 @@ struct exo_tcp {
   uint8_t isn_key[16];         /* RFC 6528 secret */
   uint8_t cookie_key[16];      /* SYN-cookie secret */
   uint64_t now;                /* the latest time seen */
+  uint64_t min_deadline;       /* <= every socket's deadline (may be early, never late) */
   uint64_t challenge_epoch;    /* start of the current challenge-ACK second */
   uint32_t challenge_count;
   struct exo_tcp_stats stats;
@@ -223,7 +224,9 @@ void exo_tcp_addr_lost(struct exo_tcp *tcp, uint64_t now, uint32_t addr, int err
 
 /* Runs due timers and sends what is allowed. */
 void exo_tcp_poll(struct exo_tcp *tcp, uint64_t now);
-/* The earliest time exo_tcp_poll has work; UINT64_MAX if none. */
+/* When exo_tcp_poll should next run; UINT64_MAX if no timer is armed. O(1). It may be
+ * earlier than needed (after a timer was cancelled): that poll finds nothing due and
+ * makes the next answer exact. Never later than a due timer. */
 uint64_t exo_tcp_next_deadline(const struct exo_tcp *tcp);
 
 /* --- sockets ------------------------------------------------------------------------ */

@@ -20,6 +20,7 @@ void exo__tcp_timer_update(struct exo_tcp_sock *s) {
   take_min(&d, s->t_wait);
   take_min(&d, s->t_xmit);
   s->deadline = d;
+  if (d && d < s->tcp->min_deadline) s->tcp->min_deadline = d;
 }
 
 uint32_t exo__tcp_backoff_rto(const struct exo_tcp_sock *s) {
@@ -166,20 +167,25 @@ bool exo__tcp_timers_run(struct exo_tcp_sock *s, uint64_t now) {
   return false;
 }
 
+/* tcp->min_deadline is a lower bound of all socket deadlines: every change of a
+ * socket's timers lowers it, and only a full pass here raises it. So an idle stack
+ * costs O(1) per exo_tcp_next_deadline/exo_tcp_poll, and a pass over all sockets
+ * happens only when something may be due (or a cancelled timer left the bound early). */
 void exo_tcp_poll(struct exo_tcp *tcp, uint64_t now) {
   if (now > tcp->now) tcp->now = now;
+  if (now < tcp->min_deadline) return;
+  tcp->min_deadline = UINT64_MAX;
+  uint64_t m = UINT64_MAX;
   struct exo_tcp_sock *s = tcp->all, *next;
   for (; s; s = next) {
     next = s->next;
     if (s->deadline && s->deadline <= now) {
-      if (!exo__tcp_timers_run(s, now)) exo__tcp_notify(s);
+      if (exo__tcp_timers_run(s, now)) continue; /* freed */
+      exo__tcp_notify(s);
     }
+    if (s->deadline && s->deadline < m) m = s->deadline;
   }
+  if (m < tcp->min_deadline) tcp->min_deadline = m;
 }
 
-uint64_t exo_tcp_next_deadline(const struct exo_tcp *tcp) {
-  uint64_t d = UINT64_MAX;
-  for (const struct exo_tcp_sock *s = tcp->all; s; s = s->next)
-    if (s->deadline && s->deadline < d) d = s->deadline;
-  return d;
-}
+uint64_t exo_tcp_next_deadline(const struct exo_tcp *tcp) { return tcp->min_deadline; }

@@ -47,7 +47,12 @@ EXO_TEST(rto_backoff_and_karn) {
   EXO_CHECK_EQ(info.backoff, 3);
   EXO_CHECK_EQ(info.retransmits, 0);
   EXO_CHECK_EQ(info.ca_state, 0);
+  /* The retransmission timer is off (next_deadline is exact after a poll pass). */
+  uint64_t stale = exo_tcp_next_deadline(&t.tcp);
+  exo_tcp_poll(&t.tcp, stale);
   EXO_CHECK_EQ(exo_tcp_next_deadline(&t.tcp), UINT64_MAX);
+  TS_EXPECT_NONE(&t);
+  t.now = stale;
   /* New data is timed; its ACK ends the backoff. */
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 10), 10);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0 + 1000, 1001, TS_ANY, 10);
