@@ -43,7 +43,8 @@ struct exo_demux *exo_demux_create(const struct exo_platform *platform);
 void exo_demux_destroy(struct exo_demux *d);
 
 /* Verifies and installs a copy of prog for `owner`; `*filter_id` receives the handle for
- * exo_demux_remove(). Returns 0, -EXO_EINVAL (fails verification; `why` filled when not
+ * exo_demux_remove() (never 0; a removed handle is refused until its slot has been reused
+ * 4,096 times). Returns 0, -EXO_EINVAL (fails verification; `why` filled when not
  * NULL), -EXO_ENOMEM, or -EXO_ENOSPC (too many filters installed: 1,048,575). */
 int exo_demux_add(struct exo_demux *d, const struct exo_bpf_insn *prog, size_t len,
                   uint32_t owner, uint32_t *filter_id, struct exo_bpf_verdict *why);

@@ -193,8 +193,16 @@ static int cmd_test_many(int argc, char **argv) {
   return 0;
 }
 
+static bool wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) return false;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return true;
+  }
+  return false;
+}
+
 static int filter_run(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+  if (argc < 2 || wants_help(argc, argv)) {
     filter_usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
