@@ -222,11 +222,14 @@ static uint8_t wscale_for(uint32_t buf) {
   return ws;
 }
 
+void exo__tcp_init_wscale(struct exo_tcp_sock *s) {
+  s->rcv_wscale = s->tcp->cfg.window_scaling ? wscale_for(s->rcvbuf_size) : 0;
+}
+
 int exo__tcp_buffers(struct exo_tcp_sock *s) {
   int rc = 0;
   if (!s->sbuf.buf) rc = exo__ring_alloc(s->tcp, &s->sbuf, s->sndbuf_size);
   if (rc == 0 && !s->rbuf.buf) rc = exo__ring_alloc(s->tcp, &s->rbuf, s->rcvbuf_size);
-  if (rc == 0) s->rcv_wscale = s->tcp->cfg.window_scaling ? wscale_for(s->rcvbuf_size) : 0;
   return rc;
 }
 
@@ -286,8 +289,12 @@ void exo__tcp_enter_time_wait(struct exo_tcp_sock *s, uint64_t now) {
   exo__tcp_timer_update(s);
 }
 
-void exo__tcp_established(struct exo_tcp_sock *s, uint64_t now) {
+int exo__tcp_established(struct exo_tcp_sock *s, uint64_t now) {
   struct exo_tcp *tcp = s->tcp;
+  /* Passive connections get their buffers only now, so a SYN flood costs a small
+   * record per embryonic connection, not two rings. */
+  int rc = exo__tcp_buffers(s);
+  if (rc < 0) return rc;
   exo__tcp_set_state(s, EXO_TCP_ESTABLISHED);
   s->was_synced = true;
   s->syn_retries_done = 0;
@@ -315,6 +322,7 @@ void exo__tcp_established(struct exo_tcp_sock *s, uint64_t now) {
   if (s->fin_queued) exo__tcp_set_state(s, EXO_TCP_FIN_WAIT_1);
   (void)tcp;
   exo__tcp_timer_update(s);
+  return 0;
 }
 
 /* --- ports -------------------------------------------------------------------------- */
@@ -424,6 +432,7 @@ int exo_tcp_connect(struct exo_tcp_sock *s, uint64_t now, uint32_t ip, uint16_t 
   s->rport = port;
   int rc = exo__tcp_buffers(s);
   if (rc) return rc;
+  exo__tcp_init_wscale(s);
   s->adv_mss = (uint16_t)(mtu > 40 ? mtu - 40 : EXO__TCP_DEFAULT_MSS);
   if (s->user_mss && s->user_mss < s->adv_mss) s->adv_mss = s->user_mss;
   s->iss = exo__tcp_isn(tcp, now, s->lip, s->lport, s->rip, s->rport);

@@ -73,10 +73,7 @@ static struct exo_tcp_sock *new_child(struct exo_tcp_sock *l, uint32_t lip, uint
   c->lport = seg->dst_port;
   c->rport = seg->src_port;
   c->orphan = false;
-  if (exo__tcp_buffers(c) < 0) {
-    exo__tcp_sock_free(c);
-    return NULL;
-  }
+  exo__tcp_init_wscale(c);
   c->adv_mss = adv_mss_for(tcp, l, rip);
   c->ts_offset = exo__tcp_ts_offset(tcp, lip, c->lport, rip, c->rport);
   c->parent = l;
@@ -219,7 +216,12 @@ static void listen_ack(struct exo_tcp_sock *l, uint64_t now, uint32_t lip, uint3
   c->state = EXO_TCP_SYN_RECEIVED;
   l->synq_len++; /* established() moves it to the accept queue */
   exo__tcp_hash_insert(c);
-  exo__tcp_established(c, now);
+  if (exo__tcp_established(c, now) < 0) {
+    tcp->stats.listen_drops++;
+    exo__tcp_reply_rst(tcp, lip, rip, seg);
+    exo__tcp_sock_free(c);
+    return;
+  }
   /* The ACK may carry data or a FIN. */
   if (seg->payload_len || (seg->flags & EXO_TCP_FIN)) {
     if (process(c, now, seg)) return;
@@ -275,7 +277,7 @@ static bool syn_sent_input(struct exo_tcp_sock *s, uint64_t now, const struct ex
     s->snd_wl1 = seg->seq;
     s->snd_wl2 = seg->ack;
     s->t_rtx = 0;
-    exo__tcp_established(s, now);
+    (void)exo__tcp_established(s, now); /* its buffers exist since connect */
     s->ack_now = true;
     exo__tcp_output(s, now);
     return false;
@@ -541,7 +543,7 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
   uint32_t wnd = exo__tcp_rcv_window(s);
   if (exo_seq_gt(s->rcv_adv, s->rcv_nxt) && s->rcv_adv - s->rcv_nxt > wnd)
     wnd = s->rcv_adv - s->rcv_nxt; /* never shrink what we promised */
-  if (s->state == EXO_TCP_TIME_WAIT || !s->rbuf.buf) wnd = 0;
+  if (s->state == EXO_TCP_TIME_WAIT) wnd = 0;
   uint32_t seq = seg->seq;
   bool ok;
   if (seg_len == 0)
@@ -551,7 +553,7 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
     /* RFC 9293 3.10.7.4: with a zero window no data is acceptable, "but special
      * allowance should be made to accept valid ACKs": a segment at exactly rcv_nxt is
      * processed for its ACK (its data is trimmed away below). */
-    ok = seq == s->rcv_nxt && s->state != EXO_TCP_TIME_WAIT && s->rbuf.buf;
+    ok = seq == s->rcv_nxt && s->state != EXO_TCP_TIME_WAIT && s->rbuf.buf != NULL;
   else
     ok = (exo_seq_ge(seq, s->rcv_nxt) && exo_seq_lt(seq, s->rcv_nxt + wnd)) ||
          (exo_seq_ge(seq + seg_len - 1, s->rcv_nxt) &&
@@ -626,7 +628,10 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
     s->max_snd_wnd = s->snd_wnd;
     s->snd_wl1 = seq;
     s->snd_wl2 = seg->ack;
-    exo__tcp_established(s, now);
+    if (exo__tcp_established(s, now) < 0) {
+      exo__tcp_reply_rst(tcp, s->lip, s->rip, seg);
+      return exo__tcp_done(s, -EXO_ENOMEM);
+    }
   }
 
   update_ts_recent(s, now, seg);

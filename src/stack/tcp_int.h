@@ -286,7 +286,10 @@ void exo__tcp_set_state(struct exo_tcp_sock *s, uint8_t state);
 bool exo__tcp_done(struct exo_tcp_sock *s, int err);
 void exo__tcp_enter_time_wait(struct exo_tcp_sock *s, uint64_t now);
 void exo__tcp_notify(struct exo_tcp_sock *s);
-void exo__tcp_established(struct exo_tcp_sock *s, uint64_t now);
+/* Enters ESTABLISHED (allocating the buffers of a passive connection): 0, or
+ * -EXO_ENOMEM with nothing changed. */
+int exo__tcp_established(struct exo_tcp_sock *s, uint64_t now);
+void exo__tcp_init_wscale(struct exo_tcp_sock *s);
 /* tcp_input.c: the RTO/persist/keepalive handlers live in tcp_timer.c and may kill s. */
 bool exo__tcp_timers_run(struct exo_tcp_sock *s, uint64_t now);
 

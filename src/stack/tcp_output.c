@@ -13,7 +13,9 @@
 #include "stack/tcp_int.h"
 
 uint32_t exo__tcp_rcv_window(const struct exo_tcp_sock *s) {
-  return s->rbuf.buf ? s->rbuf.cap - s->rbuf.len : 0;
+  if (s->rbuf.buf) return s->rbuf.cap - s->rbuf.len;
+  /* An embryonic passive connection gets its ring when established: offer its size. */
+  return s->state == EXO_TCP_SYN_RECEIVED ? s->rcvbuf_size : 0;
 }
 
 void exo__tcp_update_smss(struct exo_tcp_sock *s) {

@@ -213,3 +213,34 @@ EXO_TEST(accept_queue_full_drops_syn_and_final_ack) {
   EXO_CHECK_EQ(t.tcp.nsocks, 0);
   ts_fini(&t);
 }
+
+EXO_TEST(embryonic_connections_hold_no_buffers) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct exo_tcp_sock *l = listener(&t, 8);
+  size_t before = t.allocated;
+  for (uint16_t i = 0; i < 100; i++) {
+    struct exo_tcp_repr s = syn_from((uint16_t)(6000 + i), 100);
+    ts_inject(&t, &s, NULL, 0);
+  }
+  EXO_CHECK_EQ(ts_pending(&t), 100);
+  EXO_CHECK_EQ(t.tcp.nsocks, 101);
+  /* A record each, no 256 KiB rings. */
+  EXO_CHECK((t.allocated - before) / 100 < 4096);
+  /* The final ACK may carry data: buffers appear then, and the data is kept. */
+  struct ts_seg *sa = ts_pop(&t);
+  struct exo_tcp_repr a = ts_seg(EXO_TCP_ACK | EXO_TCP_PSH, 101, sa->h.seq + 1, 100);
+  a.src_port = sa->h.dst_port;
+  ts_inject(&t, &a, "hello", 5);
+  ts_drain(&t);
+  struct exo_tcp_sock *c;
+  EXO_CHECK_EQ(exo_tcp_accept(l, &c), 0);
+  char buf[8];
+  EXO_CHECK_EQ(exo_tcp_recv(c, t.now, buf, sizeof buf, 0), 5);
+  EXO_CHECK_MEM(buf, "hello", 5);
+  exo_tcp_abort(c, t.now);
+  exo_tcp_close(l, t.now);
+  ts_drain(&t);
+  EXO_CHECK_EQ(t.tcp.nsocks, 0);
+  ts_fini(&t);
+}
