@@ -10,7 +10,13 @@ sequence, a malformed reason not of the form "LAYER: reason", or output that bre
 documented invariants (no L4 fields for non-first fragments, no L4 checksum verdict for
 fragments or snapped captures, tcp_flags letters in the documented order).
 
-Usage: pcaps_decode_check.py --exonet BIN --pcap-dir DIR [--jobs N]
+Then the same for frames derived from those captures (and --extra ones) by cutting the
+capture short at random places and changing random header bytes (seeded: --seed), which
+drives the decoder's handling of snapped frames and odd fields much harder than the
+captures alone.
+
+Usage: pcaps_decode_check.py --exonet BIN --pcap-dir DIR [--jobs N] [--mutants N]
+                             [--seed N] [--extra FILE.pcap] [--workdir DIR]
 """
 
 import argparse
@@ -27,6 +33,60 @@ LAYERS = ("ethernet", "arp", "ipv4", "icmp", "udp", "tcp", "dhcp")
 FLAGS = re.compile(r"^F?S?R?P?A?U?E?C?$")
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
                        r"runtime error:|SUMMARY: ")
+
+
+def read_records(path):
+    """The frames of a classic pcap file as (data, wire length); [] if it is not one."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if len(data) < 24:
+        return []
+    magic = data[:4]
+    if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        endian = "<"
+    elif magic in (b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
+        endian = ">"
+    else:
+        return []
+    out, off = [], 24
+    while off + 16 <= len(data):
+        caplen, wlen = struct.unpack(endian + "II", data[off + 8:off + 16])
+        if off + 16 + caplen > len(data):
+            break
+        out.append((data[off + 16:off + 16 + caplen], wlen))
+        off += 16 + caplen
+    return out
+
+
+def write_mutants(files, out_path, count, seed):
+    """Writes `count` frames made from the captures' frames by cutting the capture short
+    (caplen < len) at random places and changing random bytes of the first 80 (headers),
+    so that every layer is seen truncated and with odd field values."""
+    import random
+    rng = random.Random(seed)
+    frames = []
+    for f in files:
+        frames.extend(d for d, _ in read_records(f) if d)
+    out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1)]
+    for i in range(count):
+        data = bytearray(rng.choice(frames))
+        wire = len(data)
+        kind = rng.randrange(4)
+        if kind in (1, 3):
+            for _ in range(rng.randint(1, 4)):
+                pos = rng.randrange(min(80, len(data)))
+                data[pos] = rng.randrange(256) if rng.random() < 0.7 else data[pos] ^ (1 << rng.randrange(8))
+        if kind in (0, 3):
+            cut = rng.randint(0, len(data))
+            data = data[:cut]
+            if rng.random() < 0.2:
+                wire += rng.randint(0, 70000)
+        if kind == 2:
+            data = data[:rng.randint(0, min(len(data), 64))]
+            wire = len(data)
+        out.append(struct.pack("<IIII", i, 0, len(data), max(wire, len(data))) + bytes(data))
+    with open(out_path, "wb") as fh:
+        fh.write(b"".join(out))
 
 
 def count_records(path):
@@ -130,12 +190,29 @@ def main():
     ap.add_argument("--exonet", required=True)
     ap.add_argument("--pcap-dir", required=True)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--mutants", type=int, default=20000,
+                    help="frames to derive by cutting and changing captured frames")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--extra", action="append", default=[],
+                    help="more captures to decode and to derive mutants from")
+    ap.add_argument("--workdir", default="/tmp")
     args = ap.parse_args()
     files = sorted(os.path.join(args.pcap_dir, f) for f in os.listdir(args.pcap_dir)
                    if f.endswith((".pcap", ".pcapng", ".cap")))
     if not files:
         print("FAIL: no captures in %s" % args.pcap_dir)
         return 1
+    files += args.extra
+    mutant_files = []
+    if args.mutants > 0:
+        per_file = 5000
+        for k in range(0, args.mutants, per_file):
+            path = os.path.join(args.workdir, "mutants-seed%d-%d.pcap" % (args.seed, k // per_file))
+            write_mutants(files, path, min(per_file, args.mutants - k), args.seed * 1000 + k)
+            mutant_files.append(path)
+        print("mutants: %d frames derived with seed %d (--seed to change, files kept in %s "
+              "only on failure)" % (args.mutants, args.seed, args.workdir))
+    files += mutant_files
     total = collections.Counter()
     errors = []
     counted = 0
@@ -152,6 +229,9 @@ def main():
         print("FAIL: " + e)
     if len(errors) > 50:
         print("... %d more failures" % (len(errors) - 50))
+    if not errors:
+        for path in mutant_files:
+            os.unlink(path)
     return 1 if errors else 0
 
 
