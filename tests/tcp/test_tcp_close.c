@@ -255,3 +255,76 @@ EXO_TEST(time_wait_reused_by_new_syn) {
   EXO_CHECK_EQ(t.tcp.nsocks, 0);
   ts_fini(&t);
 }
+
+EXO_TEST(close_with_queued_data_sends_fin_after_it) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  static uint8_t data[6000];
+  struct ts_opts o = ts_default_opts();
+  o.peer_window = 16; /* 2048 bytes */
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  uint32_t s0 = iss + 1;
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, data, 4000), 4000);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, 1448);
+  TS_EXPECT_NONE(&t); /* the 600-byte rest of the window waits (sender SWS) */
+  exo_tcp_close(c, t.now);
+  /* FIN-WAIT-1 with data still queued: the FIN waits for it. */
+  TS_EXPECT_NONE(&t);
+  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 1448, 16);
+  ts_inject(&t, &a, NULL, 0);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0 + 1448, 1001, TS_ANY, 1448);
+  TS_EXPECT_NONE(&t); /* 600 of the 1104 left would fit: sender SWS waits */
+  a.ack = s0 + 2896;
+  ts_inject(&t, &a, NULL, 0);
+  /* The last 1104 bytes go, and carry the FIN. */
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH | EXO_TCP_FIN, s0 + 2896, 1001, TS_ANY, 1104);
+  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0 + 4001, 16);
+  ts_inject(&t, &fin, NULL, 0);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0 + 4001, 1002, TS_ANY, 0);
+  ts_advance(&t, 60000000);
+  EXO_CHECK_EQ(t.tcp.nsocks, 0);
+  ts_fini(&t);
+}
+
+EXO_TEST(shutdown_read) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct ts_opts o = ts_default_opts();
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  struct exo_tcp_repr d = pseg(EXO_TCP_ACK, 1001, iss + 1, 1000);
+  ts_inject(&t, &d, "abc", 3);
+  EXO_CHECK_EQ(exo_tcp_shutdown(c, t.now, EXO_TCP_SHUT_RD), 0);
+  EXO_CHECK(exo_tcp_events(c) & EXO_TCP_EV_IN);
+  char buf[8];
+  EXO_CHECK_EQ(exo_tcp_recv(c, t.now, buf, 8, 0), 3); /* what was buffered */
+  EXO_CHECK_EQ(exo_tcp_recv(c, t.now, buf, 8, 0), 0); /* then end of stream */
+  EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_ESTABLISHED); /* no FIN for SHUT_RD */
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, "x", 1), 1);
+  EXO_CHECK_EQ(exo_tcp_shutdown(c, t.now, 7), -EXO_EINVAL);
+  exo_tcp_abort(c, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
+
+EXO_TEST(close_during_simultaneous_open) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct exo_tcp_sock *s = exo_tcp_open(&t.tcp, NULL);
+  exo_tcp_bind(s, 0, 80);
+  exo_tcp_connect(s, t.now, TS_REMOTE, 5000);
+  uint32_t iss = TS_EXPECT(&t, EXO_TCP_SYN, TS_ANY, 0, TS_ANY, 0)->h.seq;
+  struct exo_tcp_repr psyn = ts_seg(EXO_TCP_SYN, 3000, 0, 65535);
+  ts_inject(&t, &psyn, NULL, 0);
+  TS_EXPECT(&t, EXO_TCP_SYN | EXO_TCP_ACK, iss, 3001, TS_ANY, 0);
+  EXO_CHECK_EQ(exo_tcp_shutdown(s, t.now, EXO_TCP_SHUT_WR), 0);
+  TS_EXPECT_NONE(&t); /* the FIN waits for the handshake */
+  struct exo_tcp_repr a = ts_seg(EXO_TCP_ACK, 3001, iss + 1, 65535);
+  ts_inject(&t, &a, NULL, 0);
+  EXO_CHECK_EQ(exo_tcp_state(s), EXO_TCP_FIN_WAIT_1);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, iss + 1, 3001, TS_ANY, 0);
+  exo_tcp_abort(s, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
