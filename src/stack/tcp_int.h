@@ -158,7 +158,6 @@ struct exo_tcp_sock {
 
   /* Counters for tcp_info. */
   uint64_t total_retrans, bytes_acked, bytes_received, segs_in, segs_out;
-  uint32_t lost_bytes;
 };
 
 /* siphash.c */
