@@ -112,3 +112,20 @@ audit_capture() {
   fi
   echo "capture audit: $(capinfos -c -M "$f" 2>/dev/null | awk '/Number of packets/ {print $NF}') frames, no malformed packets, no bad checksums"
 }
+
+# start_dnsmasq NAME FIRST LAST [OPTIONS...]: a DHCP server for $SUBNET.FIRST-.LAST on $TAP
+# (TESTBED.md: --no-ping, else the OFFER waits about 3 s), logging to $WORK/NAME.log.
+start_dnsmasq() {
+  local name=$1 first=$2 last=$3; shift 3
+  command -v dnsmasq >/dev/null || skip "needs dnsmasq (scripts/deps.sh net installs dnsmasq-base)"
+  start_bg "$name" dnsmasq --keep-in-foreground --conf-file=/dev/null --user=root \
+    --interface="$TAP" --bind-interfaces --port=0 --no-ping --log-facility=- --log-dhcp \
+    --dhcp-range="${SUBNET}${first},${SUBNET}${last},255.255.255.0,2m" \
+    --dhcp-leasefile="$WORK/$name.leases" "$@"
+  wait_for_line "$WORK/$name.log" "DHCP, sockets bound" 5
+}
+
+# leased_addr LOG: the address from the last "IP configuration complete/rebound/renewed" line.
+leased_addr() {
+  sed -n 's/^IP configuration \(complete\|renewed\|rebound\): \([0-9.]*\)\/.*/\2/p' "$1" | tail -n1
+}
