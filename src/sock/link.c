@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exonet/dev/pcap_tracer.h"
 #include "exonet/dev/tap.h"
@@ -207,6 +208,8 @@ struct dhcp_start_args {
 static void dhcp_start_locked(struct exo_stack *st, void *arg) {
   struct dhcp_start_args *a = arg;
   struct exo_dhcp_config cfg = {.first_retry_us = 0};
+  char host[64] = {0};
+  if (gethostname(host, sizeof host - 1) == 0 && host[0]) cfg.hostname = host; /* option 12 */
   /* Linux's dhclient asks for replies to be broadcast only when it cannot take unicast
    * before it has an address; exonet can, so the flag stays clear. */
   a->rc = exo_stack_dhcp_start(st, exo__sock_now(), &cfg, on_dhcp_event, a->link);
