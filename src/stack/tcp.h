@@ -95,7 +95,10 @@ struct exo_tcp_env {
   uint32_t (*source_addr)(void *ctx, uint32_t dst_ip);
   /* Whether ip is one of ours (bind checks it). May be NULL: any address is accepted. */
   bool (*is_local_addr)(void *ctx, uint32_t ip);
-  /* Readiness of s changed; events = exo_tcp_events(s). May be NULL. Never called for a
+  /* Something the user may care about happened on s: its readiness mask changed, or
+   * new data/space/a connection to accept arrived (so it may repeat an unchanged mask:
+   * edge-triggered waiters need that). events = exo_tcp_events(s). For a not yet
+   * accepted connection its listener is notified. May be NULL. Never called for a
    * socket that the user has already closed. */
   void (*notify)(void *ctx, struct exo_tcp_sock *s, uint32_t events);
 };
@@ -254,8 +257,9 @@ int exo_tcp_accept(struct exo_tcp_sock *s, struct exo_tcp_sock **out);
  * once established. len 0 returns 0. */
 ptrdiff_t exo_tcp_send(struct exo_tcp_sock *s, uint64_t now, const void *buf, size_t len);
 /* Copies up to len received bytes out. Returns the count, 0 at end of stream (peer's
- * FIN, or SHUT_RD), -EXO_EAGAIN (nothing yet), -EXO_ENOTCONN, or a pending error
- * (-EXO_ECONNRESET ...). May send a window update. flags: EXO_TCP_RECV_PEEK. */
+ * FIN, SHUT_RD, or after a reset was reported), -EXO_EAGAIN (nothing yet),
+ * -EXO_ENOTCONN, or a pending error (-EXO_ECONNRESET ...), which buffered data
+ * precedes. May send a window update. flags: EXO_TCP_RECV_PEEK. */
 ptrdiff_t exo_tcp_recv(struct exo_tcp_sock *s, uint64_t now, void *buf, size_t len,
                        unsigned flags);
 /* Bytes ready to read (FIONREAD). */
@@ -269,6 +273,11 @@ void exo_tcp_close(struct exo_tcp_sock *s, uint64_t now);
 /* Releases the handle, sending RST to a synchronized peer. */
 void exo_tcp_abort(struct exo_tcp_sock *s, uint64_t now);
 
+/* Readiness as Linux's tcp_poll reports it: IN (data, EOF, SHUT_RD; a listener with
+ * a connection to accept), OUT (connected and send-buffer space, or shut down for
+ * writing so writes fail at once), RDHUP (peer's FIN), HUP (both directions closed or
+ * the connection ended; also a never-connected socket), ERR (pending error). An ended
+ * connection reports IN|OUT|HUP|RDHUP (+ERR). */
 uint32_t exo_tcp_events(const struct exo_tcp_sock *s);
 /* Returns and clears the pending error (SO_ERROR): 0 or a negative EXO_E*. */
 int exo_tcp_take_error(struct exo_tcp_sock *s);
