@@ -37,6 +37,15 @@ static void drop_queue(struct exo_stack *st, struct exo__arp_entry *e, bool coun
   e->qlen = 0;
 }
 
+/* Resolution failed: the sockets whose datagrams wait here hear "host unreachable", as
+ * from an ICMP error (RFC 1122 2.3.2.1 lets the link layer report it; Linux does). */
+static void report_unreachable(struct exo_stack *st, struct exo__arp_entry *e) {
+  for (struct exo__arp_pending *p = e->qhead; p; p = p->next)
+    if (p->len > EXO_ETH_HEADER_LEN && exo_rd16(p->data + 12) == EXO_ETHERTYPE_IPV4)
+      exo__l4_error(st, p->data + EXO_ETH_HEADER_LEN, p->len - EXO_ETH_HEADER_LEN,
+                    EXO_ICMP_DEST_UNREACH, EXO_ICMP_HOST_UNREACH, 0);
+}
+
 static void free_entry(struct exo_stack *st, struct exo__arp_entry *e, bool count) {
   drop_queue(st, e, count);
   exo_memset(e, 0, sizeof *e);
@@ -268,6 +277,7 @@ void exo__arp_timers(struct exo_stack *st) {
       case EXO__ARP_PROBE:
         if (e->tries >= st->cfg.arp_retries) {
           st->ctr.arp_failed++;
+          report_unreachable(st, e);
           free_entry(st, e, true);
         } else {
           send_request(st, e);

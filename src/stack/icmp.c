@@ -63,11 +63,10 @@ static void echo_reply(struct exo_stack *st, const struct exo_ipv4_repr *ip,
   if (exo__ip_tx_end(st, &tx) == 0) st->ctr.icmp_echo_reply_tx++;
 }
 
-/* An error about a datagram we sent: find the flow in the quoted header. */
-static void error_input(struct exo_stack *st, const struct exo_icmp_repr *icmp) {
-  st->ctr.icmp_errors_rx++;
-  const uint8_t *q = icmp->payload;
-  size_t qlen = icmp->payload_len;
+/* An error about a datagram we sent, quoted (IP header + at least 8 bytes) in q: find
+ * the flow and tell its socket. Shared by ICMP input and local ARP failure. */
+void exo__l4_error(struct exo_stack *st, const uint8_t *q, size_t qlen, uint8_t type,
+                   uint8_t code, uint16_t mtu) {
   if (qlen < EXO_IPV4_HEADER_LEN || (q[0] >> 4) != 4) {
     st->ctr.icmp_malformed++;
     return;
@@ -86,21 +85,26 @@ static void error_input(struct exo_stack *st, const struct exo_icmp_repr *icmp) 
   }
   const uint8_t *l4 = q + hl;
   uint16_t sport = exo_rd16(l4), dport = exo_rd16(l4 + 2);
-  if (icmp->type == EXO_ICMP_SOURCE_QUENCH || icmp->type == EXO_ICMP_REDIRECT) {
+  if (type == EXO_ICMP_SOURCE_QUENCH || type == EXO_ICMP_REDIRECT) {
     /* Deprecated (RFC 6633) / we have a single gateway: nothing to deliver. */
     return;
   }
   if (proto == EXO_IP_PROTO_TCP) {
     if (!st->tcp_ready) return;
-    uint16_t mtu = 0;
-    if (icmp->type == EXO_ICMP_DEST_UNREACH && icmp->code == EXO_ICMP_FRAG_NEEDED)
-      mtu = (uint16_t)icmp->rest;
-    exo_tcp_icmp_error(&st->tcp, st->now, src, dst, sport, dport, exo_rd32(l4 + 4), icmp->type,
-                       icmp->code, mtu);
+    exo_tcp_icmp_error(&st->tcp, st->now, src, dst, sport, dport, exo_rd32(l4 + 4), type, code,
+                       mtu);
     st->ctr.icmp_errors_delivered++;
   } else if (proto == EXO_IP_PROTO_UDP) {
-    exo__udp_icmp_error(st, src, dst, sport, dport, icmp->type, icmp->code);
+    exo__udp_icmp_error(st, src, dst, sport, dport, type, code);
   }
+}
+
+static void error_input(struct exo_stack *st, const struct exo_icmp_repr *icmp) {
+  st->ctr.icmp_errors_rx++;
+  uint16_t mtu = 0;
+  if (icmp->type == EXO_ICMP_DEST_UNREACH && icmp->code == EXO_ICMP_FRAG_NEEDED)
+    mtu = (uint16_t)icmp->rest;
+  exo__l4_error(st, icmp->payload, icmp->payload_len, icmp->type, icmp->code, mtu);
 }
 
 void exo__icmp_input(struct exo_stack *st, const struct exo_ipv4_repr *ip, bool bcast) {

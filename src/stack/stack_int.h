@@ -222,6 +222,10 @@ void exo__reasm_timers(struct exo_stack *st);
 uint64_t exo__reasm_deadline(const struct exo_stack *st);
 
 /* icmp.c */
+/* Tells the socket of a datagram we sent (quoted in q: IP header + 8 bytes) that it
+ * failed with ICMP type/code (also used for local ARP failure: host unreachable). */
+void exo__l4_error(struct exo_stack *st, const uint8_t *q, size_t qlen, uint8_t type,
+                   uint8_t code, uint16_t mtu);
 void exo__icmp_input(struct exo_stack *st, const struct exo_ipv4_repr *ip, bool l2_bcast);
 /* Sends an ICMP error about the datagram `ip` whose header bytes (ip->header_len) are at
  * `hdr`; quotes the header and as much payload as fits in 576 bytes. Rate-limited; never

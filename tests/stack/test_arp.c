@@ -243,3 +243,24 @@ EXO_TEST(gateway_resolved_for_off_link) {
   EXO_CHECK_EQ(m.ip.dst, EXO_IPV4(192, 0, 2, 1));
   fx_fini(&f);
 }
+
+EXO_TEST(failed_resolution_reports_host_unreachable_to_sockets) {
+  struct fx f;
+  fx_init(&f);
+  /* A connected UDP socket hears it as a pending error... */
+  struct exo_udp_sock *s = udp_sock(&f);
+  EXO_CHECK_EQ(exo_udp_connect(s, PEER_IP, 7), 0);
+  EXO_CHECK_EQ(exo_udp_sendto(s, f.now, "a", 1, 0, 0), 1);
+  /* ...and a connecting TCP socket too (its SYN waited for ARP). */
+  struct exo_tcp_sock *t;
+  EXO_CHECK_EQ(exo_stack_tcp_open(f.st, &t), 0);
+  EXO_CHECK_EQ(exo_tcp_connect(t, f.now, PEER_IP, 80), -EXO_EINPROGRESS);
+  for (int i = 0; i < 8; i++) fx_advance(&f, 1 * SEC); /* 3 requests, then give up */
+  EXO_CHECK_EQ(exo_stack_counters(f.st)->arp_failed, 1);
+  EXO_CHECK(exo_udp_events(s) & EXO_EV_ERR);
+  EXO_CHECK_EQ(exo_udp_take_error(s), -EXO_EHOSTUNREACH);
+  /* Every queued SYN (the first and its retransmissions) is reported to TCP. */
+  EXO_CHECK(exo_stack_counters(f.st)->icmp_errors_delivered >= 1);
+  exo_tcp_abort(t, f.now);
+  fx_fini(&f);
+}
