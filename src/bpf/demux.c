@@ -83,6 +83,7 @@ struct exo__fpath {
 
 /* Writer-only record of one installed filter. */
 struct exo__filter {
+  size_t size; /* as allocated (paths may be fewer after removing duplicates) */
   uint32_t id, owner;
   struct exo__general *general;
   uint32_t npaths;
@@ -217,8 +218,7 @@ void exo_demux_destroy(struct exo_demux *d) {
   exo__free_block(d, s);
   for (uint32_t i = 0; i < d->nslots; i++)
     if (d->slots[i])
-      exo__free(d, d->slots[i],
-                sizeof(struct exo__filter) + d->slots[i]->npaths * sizeof(struct exo__fpath));
+      exo__free(d, d->slots[i], d->slots[i]->size);
   exo__free(d, d->slots, d->cap_slots * sizeof *d->slots);
   exo__free(d, d->gens, d->cap_slots * sizeof *d->gens);
   exo__free(d, d->free_slots, d->cap_slots * sizeof *d->free_slots);
@@ -373,6 +373,7 @@ int exo_demux_add(struct exo_demux *d, const struct exo_bpf_insn *prog, size_t l
   }
   f = exo__alloc(d, fsize);
   if (!f) goto nomem;
+  f->size = fsize;
   f->owner = owner;
   f->id = (uint32_t)(d->gens[slot] & 0xfff) << EXO__SLOT_BITS | (uint32_t)(slot + 1);
 
@@ -520,7 +521,7 @@ int exo_demux_remove(struct exo_demux *d, uint32_t filter_id) {
   d->gens[slot]++;
   d->free_slots[d->nfree++] = slot;
   d->nfilters--;
-  exo__free(d, f, sizeof *f + f->npaths * sizeof(struct exo__fpath));
+  exo__free(d, f, f->size);
   exo__reclaim_locked(d);
   exo__unlock(d);
   return 0;

@@ -334,3 +334,74 @@ EXO_TEST(add_remove_while_matching) {
   exo_bpf_prog_free(&keep);
   for (int i = 0; i < 64; i++) exo_bpf_prog_free(&progs[i]);
 }
+
+/* An allocator that checks every free's size against its allocation, counts what is
+ * outstanding, and can be told to fail after a number of allocations. */
+struct strict_heap {
+  long outstanding, allocs, fail_after, bad_frees;
+};
+
+static void *s_alloc(void *ctx, size_t n) {
+  struct strict_heap *h = ctx;
+  if (h->fail_after >= 0 && h->allocs >= h->fail_after) return NULL;
+  h->allocs++;
+  size_t *p = malloc(n + 16);
+  if (!p) return NULL;
+  p[0] = n;
+  h->outstanding++;
+  return (char *)p + 16;
+}
+
+static void s_free(void *ctx, void *ptr, size_t n) {
+  struct strict_heap *h = ctx;
+  if (!ptr) return;
+  size_t *p = (size_t *)((char *)ptr - 16);
+  if (p[0] != n) h->bad_frees++;
+  h->outstanding--;
+  free(p);
+}
+
+EXO_TEST(allocation_sizes_and_failures) {
+  struct strict_heap heap = {0, 0, -1, 0};
+  struct exo_platform sp = {s_alloc, s_free, NULL, &heap};
+  static const char *exprs[] = {"udp dst port 53", "tcp dst port 80 and dst host 10.0.0.1",
+                                "tcp port 22 or tcp port 23", "ip[2:2] > 100 and len < 200",
+                                "udp dst port 54", "vlan and udp"};
+  enum { N = sizeof exprs / sizeof exprs[0] };
+  struct exo_bpf_prog progs[N];
+  for (int i = 0; i < N; i++) progs[i] = compile(exprs[i]);
+  /* For every possible point of failure in a sequence of adds: each add either succeeds
+   * or fails with -ENOMEM, and what is installed then matches exactly as it should. */
+  for (long fail_at = 0; fail_at < 80; fail_at++) {
+    heap.allocs = 0;
+    heap.fail_after = -1;
+    struct exo_demux *d = exo_demux_create(&sp);
+    EXO_CHECK(d != NULL);
+    heap.fail_after = fail_at;
+    bool on[N] = {false};
+    uint32_t ids[N];
+    for (int i = 0; i < N; i++) {
+      int rc = exo_demux_add(d, progs[i].insns, progs[i].len, (uint32_t)i, &ids[i], NULL);
+      if (rc == 0) on[i] = true;
+      else EXO_CHECK_EQ(rc, -EXO_ENOMEM);
+    }
+    heap.fail_after = -1;
+    uint8_t f[128];
+    uint32_t owners[N];
+    for (uint16_t port = 52; port < 56; port++) {
+      size_t n = make_frame(f, 17, 0x01020304, 0x0a000001, 9, port);
+      int got = exo_demux_match(d, f, (uint32_t)n, (uint32_t)n, owners, N);
+      int want = 0;
+      for (int i = 0; i < N; i++)
+        if (on[i] && exo_bpf_run(progs[i].insns, progs[i].len, f, (uint32_t)n, (uint32_t)n)) want++;
+      EXO_CHECK_EQ(got, want);
+    }
+    for (int i = 0; i < N; i++)
+      if (on[i]) EXO_CHECK_EQ(exo_demux_remove(d, ids[i]), 0);
+    exo_demux_destroy(d);
+    EXO_CHECK_EQ(heap.outstanding, 0);
+    EXO_CHECK_EQ(heap.bad_frees, 0);
+    if (exo_test_failures()) break;
+  }
+  for (int i = 0; i < N; i++) exo_bpf_prog_free(&progs[i]);
+}
