@@ -141,6 +141,11 @@ int exo_udp_sendto(struct exo_udp_sock *s, uint64_t now, const void *buf, size_t
  * pending ICMP error (reported once). */
 int exo_udp_recvfrom(struct exo_udp_sock *s, void *buf, size_t len, uint32_t *src_addr,
                      uint16_t *src_port, bool *trunc);
+/* The same without taking the datagram off the queue (MSG_PEEK). */
+int exo_udp_peekfrom(struct exo_udp_sock *s, void *buf, size_t len, uint32_t *src_addr,
+                     uint16_t *src_port, bool *trunc);
+/* The length of the next queued datagram, 0 if none (FIONREAD). */
+size_t exo_udp_next_len(const struct exo_udp_sock *s);
 /* Readiness: EXO_EV_READABLE (a datagram queued), EXO_EV_WRITABLE (always), EXO_EV_ERR
  * (an error pending). */
 uint32_t exo_udp_events(const struct exo_udp_sock *s);

@@ -297,13 +297,13 @@ static ssize_t udp_sendto(struct exo_net *net, struct exo_sock *s, const void *b
 
 static ssize_t udp_recvfrom(struct exo_net *net, struct exo_sock *s, void *buf, size_t len,
                             int flags, struct sockaddr *from, socklen_t *fromlen, bool *trunc) {
-  if (flags & MSG_PEEK) return -EOPNOTSUPP;
   bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
   uint64_t deadline = deadline_after(s->rcvtimeo_us);
   for (;;) {
     uint32_t ip;
     uint16_t port;
-    int n = exo_udp_recvfrom(s->udp, buf, len, &ip, &port, trunc);
+    int n = (flags & MSG_PEEK) ? exo_udp_peekfrom(s->udp, buf, len, &ip, &port, trunc)
+                               : exo_udp_recvfrom(s->udp, buf, len, &ip, &port, trunc);
     if (n >= 0) {
       fill_sin(from, fromlen, ip, port);
       return n;

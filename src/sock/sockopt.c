@@ -271,8 +271,12 @@ int exo_ioctl(struct exo_net *net, int fd, unsigned long request, void *arg) {
     size_t n = exo_tcp_readable(s->tcp);
     v = n > INT32_MAX ? INT32_MAX : (int)n;
     memcpy(arg, &v, sizeof v);
+  } else if (request == FIONREAD) { /* UDP: the size of the next datagram, as Linux */
+    size_t n = exo_udp_next_len(s->udp);
+    v = (int)n;
+    memcpy(arg, &v, sizeof v);
   } else {
-    rc = -ENOTTY; /* FIONREAD on UDP needs the next datagram's size: not offered yet */
+    rc = -ENOTTY;
   }
   exo__sock_put(net, s);
   pthread_mutex_unlock(&net->lock);

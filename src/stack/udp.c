@@ -151,8 +151,8 @@ int exo_udp_sendto(struct exo_udp_sock *s, uint64_t now, const void *buf, size_t
   return (int)len;
 }
 
-int exo_udp_recvfrom(struct exo_udp_sock *s, void *buf, size_t len, uint32_t *src_addr,
-                     uint16_t *src_port, bool *trunc) {
+static int receive(struct exo_udp_sock *s, void *buf, size_t len, uint32_t *src_addr,
+                   uint16_t *src_port, bool *trunc, bool peek) {
   struct exo__udp_dgram *d = s->qhead;
   if (!d) {
     if (s->error) {
@@ -167,12 +167,25 @@ int exo_udp_recvfrom(struct exo_udp_sock *s, void *buf, size_t len, uint32_t *sr
   if (src_addr) *src_addr = d->src;
   if (src_port) *src_port = d->sport;
   if (trunc) *trunc = n < d->len;
+  if (peek) return (int)n;
   s->qhead = d->next;
   if (!s->qhead) s->qtail = NULL;
   s->queued -= charge(d->len);
   s->st->platform.free(s->st->platform.ctx, d, sizeof *d + d->len);
   return (int)n;
 }
+
+int exo_udp_recvfrom(struct exo_udp_sock *s, void *buf, size_t len, uint32_t *src_addr,
+                     uint16_t *src_port, bool *trunc) {
+  return receive(s, buf, len, src_addr, src_port, trunc, false);
+}
+
+int exo_udp_peekfrom(struct exo_udp_sock *s, void *buf, size_t len, uint32_t *src_addr,
+                     uint16_t *src_port, bool *trunc) {
+  return receive(s, buf, len, src_addr, src_port, trunc, true);
+}
+
+size_t exo_udp_next_len(const struct exo_udp_sock *s) { return s->qhead ? s->qhead->len : 0; }
 
 uint32_t exo_udp_events(const struct exo_udp_sock *s) {
   uint32_t ev = EXO_EV_WRITABLE;

@@ -292,9 +292,15 @@ EXO_TEST(udp_sendto_recvfrom_and_select) {
   EXO_CHECK_EQ(exo_select(p.a, a + 1, &rd, NULL, NULL, &tv), 1);
   EXO_CHECK(FD_ISSET(a, &rd));
   char buf[16];
+  int avail = 0;
+  EXO_CHECK_EQ(exo_ioctl(p.a, a, FIONREAD, &avail), 0);
+  EXO_CHECK_EQ(avail, 4);
+  EXO_CHECK_EQ(exo_recv(p.a, a, buf, sizeof buf, MSG_PEEK), 4); /* still queued after */
   struct sockaddr_in from;
   socklen_t flen = sizeof from;
   EXO_CHECK_EQ(exo_recvfrom(p.a, a, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen), 4);
+  EXO_CHECK_EQ(exo_ioctl(p.a, a, FIONREAD, &avail), 0);
+  EXO_CHECK_EQ(avail, 0);
   EXO_CHECK_MEM(buf, "ping", 4);
   EXO_CHECK_EQ(ntohl(from.sin_addr.s_addr), ADDR_B);
   /* Reply through sendmsg with two iovecs; read with recvmsg into a short buffer. */
