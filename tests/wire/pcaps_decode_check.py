@@ -196,6 +196,8 @@ def main():
     ap.add_argument("--extra", action="append", default=[],
                     help="more captures to decode and to derive mutants from")
     ap.add_argument("--workdir", default="/tmp")
+    ap.add_argument("--write-mutants", metavar="OUT.pcap",
+                    help="only write --mutants derived frames to OUT.pcap (for tshark_diff)")
     args = ap.parse_args()
     files = sorted(os.path.join(args.pcap_dir, f) for f in os.listdir(args.pcap_dir)
                    if f.endswith((".pcap", ".pcapng", ".cap")))
@@ -203,6 +205,9 @@ def main():
         print("FAIL: no captures in %s" % args.pcap_dir)
         return 1
     files += args.extra
+    if args.write_mutants:
+        write_mutants(files, args.write_mutants, args.mutants, args.seed)
+        return 0
     mutant_files = []
     if args.mutants > 0:
         per_file = 5000

@@ -2,9 +2,10 @@
 # Differential test: `exonet decode --json` against tshark for the IPv4 TCP, UDP and ICMP
 # frames of the shared captures (at least 50 files must take part), then for the fixture
 # capture of test_decode_cli (QinQ, ICMP quotes, fragments, bad checksums, snapped
-# frames), then a capture of exonet's own traffic from `exonet sim`. The comparison
-# rules are in tests/wire/tshark_diff.py; each is printed with its count, and any other
-# difference fails.
+# frames), then a capture of exonet's own traffic from `exonet sim`, then 5000 frames
+# derived from the shared captures by random capture cuts and header byte changes (seed
+# $EXONET_DECODE_SEED, default 1). The comparison rules are in tests/wire/tshark_diff.py;
+# each is printed with its count, and any other difference fails.
 set -uo pipefail
 src=${EXONET_SOURCE_DIR:?} build=${EXONET_BUILD_DIR:?}
 exonet=$build/bin/exonet
@@ -43,6 +44,14 @@ echo "== the shared captures"
 if [[ -d ${EXONET_PCAP_DIR:-/nonexistent} ]]; then
   "$py" "$src/tests/wire/tshark_diff.py" --exonet "$exonet" --pcap-dir "$EXONET_PCAP_DIR" \
     --min-files 50 || status=1
+  seed=${EXONET_DECODE_SEED:-1}
+  echo "== 5000 frames derived from those by random capture cuts and header changes (seed $seed)"
+  mkdir "$tmp/mutants"
+  "$py" "$src/tests/wire/pcaps_decode_check.py" --exonet "$exonet" --pcap-dir "$EXONET_PCAP_DIR" \
+    --extra "$tmp/fixture/fixture.pcap" --mutants 5000 --seed "$seed" \
+    --write-mutants "$tmp/mutants/mutants.pcap" || exit 1
+  "$py" "$src/tests/wire/tshark_diff.py" --exonet "$exonet" --pcap-dir "$tmp/mutants" \
+    --min-files 1 --allow-absent-kinds || status=1
 else
   echo "SKIP (part): no shared captures at ${EXONET_PCAP_DIR:-(unset)}; only the fixture was compared"
   [[ $status -eq 0 ]] && exit 77

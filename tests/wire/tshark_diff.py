@@ -45,8 +45,8 @@ RULES = {
                          "not decode (MPLS, PPPoE, GRE, ...); exonet must report no IPv4",
     "tshark_not_ip": "exonet decodes ethertype 0x0800 as IPv4 but tshark's first dissector "
                      "for it is not 'ip' (heuristics); exonet's IPv4 is not compared",
-    "exonet_rejects_ipv4": "exonet reports the IPv4 header malformed; tshark must give the "
-                           "matching expert message (REJECT_EVIDENCE)",
+    "exonet_rejects_ipv4": "exonet reports the IPv4 header malformed; tshark must complain "
+                           "about the IPv4 header too (REJECT_EVIDENCE)",
     "ip_total_length_zero": "IPv4 total length 0 (TSO/BIG TCP capture): tshark takes the "
                             "length from the frame, exonet rejects it as RFC 791 does; the "
                             "header must really say 0",
@@ -60,9 +60,13 @@ RULES = {
                          "checksum falls under l4_csum_unverifiable",
     "ip_proto_other": "IPv4 carrying a protocol other than TCP/UDP/ICMP: IP fields compared "
                       "only",
-    "exonet_rejects_l4": "exonet reports the TCP/UDP/ICMP header malformed; tshark must give "
-                         "the matching expert message (REJECT_EVIDENCE); IP fields still "
+    "exonet_rejects_l4": "exonet reports the TCP/UDP/ICMP header malformed; tshark must "
+                         "complain about that layer too (REJECT_EVIDENCE); IP fields still "
                          "compared",
+    "l4_rejected_in_snapped_header": "the TCP/UDP/ICMP header is too short on the wire (by "
+                                     "the IPv4 total length) and also cut by the capture: "
+                                     "exonet judges by the wire lengths, tshark stops at the "
+                                     "capture's end without a message",
     "snapped_in_l4_header": "the capture ends inside the TCP/UDP/ICMP header (caplen < len); "
                             "exonet reports it snapped; IP fields still compared",
     "l4_csum_unverifiable": "bytes the L4 checksum covers were not captured (caplen < len) "
@@ -74,11 +78,15 @@ RULES = {
     "tcp_option_repeated": "a TCP option (MSS, window scale, timestamps) appears twice: the "
                            "wire layer keeps the last value (as Linux does), tshark lists "
                            "all; exonet's must equal tshark's last",
-    "dhcp_type_after_rfc2131": "DHCP message type above 8 (RFC 4388 lease query and later): "
-                               "the wire layer rejects it as out of range; tshark's type "
-                               "must be > 8; UDP fields still compared",
-    "exonet_rejects_dhcp": "exonet reports the DHCP message malformed; tshark must give the "
-                           "matching expert message; UDP fields still compared",
+    "dhcp_field_out_of_range": "DHCP op other than 1/2 or message type outside 1..8 (e.g. "
+                               "RFC 4388 lease query): the wire layer rejects them as its "
+                               "header documents; tshark's op or type must really be out of "
+                               "range; UDP fields still compared",
+    "dhcp_hw_not_ethernet": "DHCP hardware type/length other than Ethernet (1/6): the wire "
+                            "layer supports only Ethernet and says so; tshark's hw type/len "
+                            "must differ from 1/6",
+    "exonet_rejects_dhcp": "exonet reports the DHCP message malformed; tshark must complain "
+                           "about DHCP too (REJECT_EVIDENCE); UDP fields still compared",
     "dhcp_snapped": "the capture ends inside the DHCP message: exonet decodes no DHCP",
     "dhcp_other_ports": "tshark decodes DHCP/BOOTP on a port pair exonet does not treat as "
                         "DHCP (exonet: both ports in {67, 68})",
@@ -104,7 +112,7 @@ TSHARK_FIELDS = [
     "dhcp.option.dhcp", "dhcp.id", "dhcp.ip.your", "dhcp.option.requested_ip_address",
     "dhcp.option.dhcp_server_id", "dhcp.option.ip_address_lease_time",
     "dhcp.option.subnet_mask", "dhcp.option.router", "dhcp.option.domain_name_server",
-    "dhcp.option.hostname",
+    "dhcp.option.hostname", "dhcp.hw.type", "dhcp.hw.len", "dhcp.type",
     "_ws.expert.message",
 ]
 TSHARK_PREFS = [
@@ -165,32 +173,32 @@ def as_int(s):
     return int(s, 16) if s.startswith("0x") else int(s)
 
 
-# What tshark must say about a frame whose header exonet rejects, by exonet's reason: a
-# regular expression over tshark's expert messages for that frame.
+# What tshark must say about a frame whose header exonet rejects: one of its expert
+# messages about that layer. When a header has several bad fields, the two tools may name
+# different ones first, so any of tshark's complaints about the layer counts; so does an
+# exception ("Malformed Packet") when the layer is the last tshark reached.
 REJECT_EVIDENCE = {
-    "ipv4: truncated": r"IPv4 total length exceeds packet length",
-    "ipv4: bad total length": r"Bogus IP length",
-    "ipv4: bad header length": r"Bogus IP header length",
-    "ipv4: bad IP version": r"Bogus IPv4 version",
-    "udp: truncated": r"Bad length value \d+ > IP payload length",
-    "udp: bad total length": r"Bad length value \d+ < 8",
-    "tcp: bad header length": r"Bogus TCP header length",
-    "tcp: malformed option": r"option length|Malformed Packet",
-    "tcp: truncated": r"Malformed Packet|Bogus TCP header length",
-    "icmp: truncated": r"Malformed Packet",
-    "dhcp: DHCP magic cookie missing": r"Malformed Packet",
-    "dhcp: malformed option": r"Malformed Packet|length",
-    "dhcp: truncated": r"Malformed Packet",
-    "dhcp: unsupported hardware or protocol type": r"Malformed Packet",
+    "ipv4": r"IPv4 total length exceeds packet length|Bogus IP length|"
+            r"Bogus IP header length|Bogus IPv4 version",
+    "udp": r"Bad length value \d+ [<>]",
+    "tcp": r"Bogus TCP header length|does not contain a full TCP header|option length|"
+           r"length byte past end of options",
+    "icmp": r"(?!)",
+    "dhcp": r"(?!)",
 }
 
 
 def tshark_agrees(row, reason):
-    """True if tshark's expert messages for the frame say what exonet's reason says."""
-    pattern = REJECT_EVIDENCE.get(reason)
-    if pattern is None:
-        return False
-    return re.search(pattern, "|".join(row.get("_ws.expert.message", []))) is not None
+    """True if tshark complains about the layer whose header exonet rejects."""
+    layer = reason.split(":")[0]
+    messages = "|".join(row.get("_ws.expert.message", []))
+    if re.search(REJECT_EVIDENCE.get(layer, r"(?!)"), messages):
+        return True
+    protos = first(row, "frame.protocols") or ""
+    # tshark's name for the layer, and for the sub-dissectors of its header's parts (an
+    # MPTCP option is dissected as "mptcp" inside the TCP header)
+    names = {"ipv4": ("ip",), "tcp": ("tcp", "mptcp")}.get(layer, (layer,))
+    return "Malformed Packet" in messages and protos.split(":")[-1] in names
 
 
 def flags_to_letters(v):
@@ -339,10 +347,13 @@ def compare_frame(d, where, e, t):
     rest = OUTER_IP.sub("", protos)
     nxt = rest.split(":")[0] if rest else ""
     if mal.split(":")[0] in ("tcp", "udp", "icmp"):
+        l4_captured = e["caplen"] - (14 + 4 * len(e.get("vlan", [])) + e["ip_hl"])
         if nxt != name:
             d.rule("tshark_l4_not_dissected", where)
         elif tshark_agrees(t, mal):
             d.rule("exonet_rejects_l4", where)
+        elif e["caplen"] < e["len"] and l4_captured < (20 if proto == 6 else 8):
+            d.rule("l4_rejected_in_snapped_header", where)
         else:
             d.mismatch(where, "exonet rejects L4 (%s), tshark does not say so: %r" %
                        (mal, t.get("_ws.expert.message")))
@@ -446,8 +457,13 @@ def compare_dhcp(d, where, e, t, rest):
     mal = e.get("malformed") or ""
     if mal.startswith("dhcp:"):
         t_type = as_int(first(t, "dhcp.option.dhcp"))
-        if mal == "dhcp: forbidden field value" and t_type is not None and t_type > 8:
-            d.rule("dhcp_type_after_rfc2131", where)
+        t_op = as_int(first(t, "dhcp.type"))
+        if mal == "dhcp: forbidden field value" and t_dhcp and \
+                (t_op not in (1, 2) or (t_type is not None and not 1 <= t_type <= 8)):
+            d.rule("dhcp_field_out_of_range", where)
+        elif mal == "dhcp: unsupported hardware or protocol type" and t_dhcp and \
+                (as_int(first(t, "dhcp.hw.type")), as_int(first(t, "dhcp.hw.len"))) != (1, 6):
+            d.rule("dhcp_hw_not_ethernet", where)
         elif t_dhcp and tshark_agrees(t, mal):
             d.rule("exonet_rejects_dhcp", where)
         else:
