@@ -459,6 +459,21 @@ int exo_close(struct exo_net *net, int fd) {
     pthread_mutex_unlock(&net->lock);
     return -1;
   }
+  /* SO_LINGER with a timeout on a blocking socket: close waits (up to the timeout) for
+   * the data and our FIN to be acknowledged, as on Linux. */
+  if (s->tcp && s->linger_onoff && s->linger_s > 0 && !s->nonblock &&
+      exo_tcp_shutdown(s->tcp, exo__sock_now(), SHUT_WR) == 0) {
+    exo__net_kick(net);
+    uint64_t deadline = exo__sock_now() + (uint64_t)s->linger_s * 1000000u;
+    for (;;) {
+      enum exo_tcp_state st = exo_tcp_state(s->tcp);
+      if (st == EXO_TCP_FIN_WAIT_2 || st == EXO_TCP_TIME_WAIT || st == EXO_TCP_CLOSED) break;
+      uint64_t now = exo__sock_now();
+      if (now >= deadline) break;
+      /* State changes need not change readiness, so look again every 10 ms. */
+      exo__net_wait(net, deadline < now + 10000 ? deadline : now + 10000);
+    }
+  }
   net->by_fd[fd] = NULL;
   exo__epoll_forget_fd(net, fd);
   uint64_t now = exo__sock_now();

@@ -422,3 +422,48 @@ EXO_TEST(poll_and_select_mix_sockets_with_ordinary_fds) {
   exo_close(p.b, b);
   pair_down(&p);
 }
+
+static double elapsed_since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void drop_address(struct exo_stack *st, void *arg) {
+  (void)arg;
+  exo_stack_set_addr(st, 0, 0, 0, 0);
+}
+
+EXO_TEST(linger_close_waits_for_the_ack_but_not_forever) {
+  struct pair p;
+  pair_up(&p);
+  int l = listener(p.a, 84);
+  int c = connect_to(p.b, ADDR_A, 84);
+  int s = exo_accept(p.a, l, NULL, NULL);
+  EXO_CHECK(c >= 0 && s >= 0);
+  struct linger lg = {.l_onoff = 1, .l_linger = 1};
+  EXO_CHECK_EQ(exo_setsockopt(p.b, c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+  static char data[65536];
+  EXO_CHECK_EQ(exo_send(p.b, c, data, sizeof data, 0), (ssize_t)sizeof data);
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  EXO_CHECK_EQ(exo_close(p.b, c), 0); /* the peer's stack ACKs at once */
+  EXO_CHECK(elapsed_since(&t0) < 0.9);
+  size_t got = 0;
+  char buf[8192];
+  ssize_t n;
+  while ((n = exo_recv(p.a, s, buf, sizeof buf, 0)) > 0) got += (size_t)n;
+  EXO_CHECK_EQ(got, sizeof data);
+  /* Now a peer that has vanished: close gives up after the linger time. */
+  int c2 = connect_to(p.b, ADDR_A, 84);
+  int s2 = exo_accept(p.a, l, NULL, NULL);
+  EXO_CHECK(c2 >= 0 && s2 >= 0);
+  exo_net_locked(p.a, drop_address, NULL); /* A stops answering (no RST, nothing) */
+  EXO_CHECK_EQ(exo_setsockopt(p.b, c2, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
+  EXO_CHECK_EQ(exo_send(p.b, c2, "x", 1, 0), 1);
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  EXO_CHECK_EQ(exo_close(p.b, c2), 0);
+  double waited = elapsed_since(&t0);
+  EXO_CHECK(waited >= 0.95 && waited < 3.0);
+  pair_down(&p);
+}
