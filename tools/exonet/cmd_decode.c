@@ -320,7 +320,7 @@ static void dec_arp(struct dec_frame *f, const struct dec_buf *b) {
   }
   int err = exo_arp_parse(p, len, &f->arp);
   if (err < 0) {
-    dec_malformed(f, "arp", err); /* all 28 bytes were captured */
+    dec_malformed(f, "arp", err); /* its 28 bytes, or all the wire had, were captured */
     return;
   }
   f->l3 = DEC_L3_ARP;
