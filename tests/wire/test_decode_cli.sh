@@ -81,6 +81,18 @@ cmp -s "$tmp/stdin.json" "$tmp/fx.json" || fail "decoding from stdin differs fro
 "$exonet" decode "$tmp/fx.pcap" --json >"$tmp/late.json" 2>/dev/null || fail "decode FILE --json failed"
 cmp -s "$tmp/late.json" "$tmp/fx.json" || fail "decode FILE --json differs from decode --json FILE"
 
+# libpcap reads pcapng as well: the same capture converted by editcap decodes the same.
+if command -v editcap >/dev/null; then
+  if editcap -F pcapng "$tmp/fx.pcap" "$tmp/fx.pcapng" >/dev/null 2>&1; then
+    "$exonet" decode --json "$tmp/fx.pcapng" >"$tmp/ng.json" 2>"$tmp/err" || fail "decode of pcapng failed: $(cat "$tmp/err")"
+    cmp -s "$tmp/ng.json" "$tmp/fx.json" || fail "the pcapng copy decodes differently"
+  else
+    fail "editcap could not convert the fixture to pcapng"
+  fi
+else
+  echo "note: editcap not installed; the pcapng case was not checked"
+fi
+
 if [[ $fails -ne 0 ]]; then
   echo "$fails check(s) failed"
   exit 1
