@@ -18,6 +18,7 @@
 
 #include "bpf/classify.h"
 #include "exonet/bpf.h"
+#include "exonet/demux.h"
 
 static const uint16_t valid_codes[] = {
     0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0c, 0x14, 0x15, 0x16, 0x1c, 0x1d,
@@ -42,6 +43,9 @@ static int check_path(void *ctx, const struct exo__bpf_path *p) {
   }
   return 0;
 }
+
+static void *f_alloc(void *ctx, size_t n) { (void)ctx; return malloc(n); }
+static void f_free(void *ctx, void *p, size_t n) { (void)ctx; (void)n; free(p); }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -114,6 +118,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         abort();
       }
     }
+    /* The demux with this filter (twice, under two owners, and next to a filter with other
+     * constants, so key columns both agree and vary) reports exactly what the program says. */
+    struct exo_platform plat = {f_alloc, f_free, NULL, NULL};
+    struct exo_demux *d = exo_demux_create(&plat);
+    uint32_t id, owners[4];
+    if (exo_demux_add(d, prog, n, 1, &id, NULL) != 0) abort();
+    int got = exo_demux_match(d, pkt, wirelen, (uint32_t)plen, owners, 4);
+    if (got != (mine != 0 ? 1 : 0)) {
+      fprintf(stderr, "demux %d owners, interpreter %u\n", got, mine);
+      abort();
+    }
+    for (size_t i = 0; i < n; i++) prog[i].k ^= (mode & 4) ? 1 : 0x100;
+    bool other_ok = exo_bpf_verify(prog, n, NULL) == 0;
+    uint32_t other = other_ok ? exo_bpf_run(prog, n, pkt, wirelen, (uint32_t)plen) : 0;
+    if (other_ok && exo_demux_add(d, prog, n, 2, &id, NULL) != 0) abort();
+    for (size_t i = 0; i < n; i++) prog[i].k ^= (mode & 4) ? 1 : 0x100;
+    got = exo_demux_match(d, pkt, wirelen, (uint32_t)plen, owners, 4);
+    if (got != (mine != 0) + (other != 0)) {
+      fprintf(stderr, "demux %d owners with two filters, interpreter %u and %u\n", got, mine, other);
+      abort();
+    }
+    exo_demux_destroy(d);
   } else {
     char msg[160];
     exo_bpf_verdict_format(&why, msg, sizeof msg);
