@@ -1,8 +1,10 @@
 /* libFuzzer target: one struct exo_tcp driven by a byte program of segments (with
  * sequence/ack numbers optionally relative to the last segment TCP sent, so the fuzzer
- * reaches every state), time steps, socket calls and ICMP errors. After every step the
- * module's internal invariants are checked (abort on violation); ASan/UBSan catch the
- * rest. */
+ * reaches every state), time steps, socket calls and ICMP errors; or (first byte 0xee)
+ * two instances over a link whose packet fates (drop, duplicate, reorder) the input
+ * chooses, checking that the received stream is always a prefix of the sent one.
+ * After every step the module's internal invariants are checked (abort on violation);
+ * ASan/UBSan catch the rest. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,9 +96,159 @@ static void check(struct exo_tcp *tcp) {
   if (n != tcp->nsocks) abort();
 }
 
+/* --- pair mode: two instances over a link whose every packet's fate (deliver, drop,
+ * duplicate, hold back) the input decides. The receiver's stream must always be a
+ * prefix of the sender's. */
+#define PAIR_Q 64
+struct ppkt {
+  bool used;
+  uint32_t src, dst;
+  struct exo_tcp_repr h;
+  size_t len;
+  uint8_t data[1600];
+};
+struct pair {
+  struct fz *f;
+  struct ppkt q[PAIR_Q]; /* in flight, either direction (dst tells) */
+};
+static struct pair g_pair;
+
+static int p_output(void *ctx, uint32_t src, uint32_t dst, const struct exo_tcp_repr *h,
+                    const uint8_t *d1, size_t l1, const uint8_t *d2, size_t l2) {
+  struct pair *p = &g_pair;
+  (void)ctx;
+  if (l1 + l2 > sizeof p->q[0].data) abort(); /* never more than one MSS */
+  for (int i = 0; i < PAIR_Q; i++) {
+    if (p->q[i].used) continue;
+    struct ppkt *k = &p->q[i];
+    k->used = true;
+    k->src = src;
+    k->dst = dst;
+    k->h = *h;
+    k->len = l1 + l2;
+    if (l1) memcpy(k->data, d1, l1);
+    if (l2) memcpy(k->data + l1, d2, l2);
+    return 0;
+  }
+  return 0; /* queue full: the link drops it */
+}
+static uint16_t p_mtu(void *ctx, uint32_t dst) { return 1500; }
+static uint32_t p_src_a(void *ctx, uint32_t dst) { return LOCAL; }
+static uint32_t p_src_b(void *ctx, uint32_t dst) { return PEER; }
+
+static uint8_t stream_byte(uint64_t off) { return (uint8_t)(off * 131 + (off >> 9)); }
+
+static void run_pair(struct fz *f) {
+  static struct exo_tcp a, b;
+  struct exo_platform plat = {f_alloc, f_free, f_rand, f};
+  struct exo_tcp_env ea = {f, &plat, p_output, p_mtu, p_src_a, NULL, NULL};
+  struct exo_tcp_env eb = {f, &plat, p_output, p_mtu, p_src_b, NULL, NULL};
+  struct exo_tcp_config cfg;
+  exo_tcp_config_default(&cfg);
+  uint8_t c = u8(f);
+  cfg.sack = c & 1;
+  cfg.timestamps = c & 2;
+  cfg.window_scaling = c & 4;
+  cfg.cc = (c & 8) ? EXO_TCP_CC_NEWRENO : EXO_TCP_CC_CUBIC;
+  cfg.sndbuf = 4096u << (c >> 6);
+  cfg.rcvbuf = 4096u << ((c >> 4) & 3);
+  memset(&g_pair, 0, sizeof g_pair);
+  g_pair.f = f;
+  if (exo_tcp_init(&a, &ea, &cfg)) return;
+  if (exo_tcp_init(&b, &eb, &cfg)) {
+    exo_tcp_fini(&a);
+    return;
+  }
+  struct exo_tcp_sock *l = exo_tcp_open(&b, NULL);
+  exo_tcp_bind(l, 0, 80);
+  exo_tcp_listen(l, 1);
+  struct exo_tcp_sock *cs = exo_tcp_open(&a, NULL);
+  exo_tcp_connect(cs, f->now, PEER, 80);
+  struct exo_tcp_sock *rs = NULL;
+  uint64_t sent = 0, rcvd = 0;
+  static uint8_t buf[8192];
+  for (unsigned steps = 0; f->n && steps < 3000; steps++) {
+    uint8_t op = u8(f);
+    switch (op & 7) {
+    case 0:
+    case 1:
+    case 2: { /* a packet's fate */
+      int i = u8(f) % PAIR_Q, tries = 0;
+      while (!g_pair.q[i].used && tries++ < PAIR_Q) i = (i + 1) % PAIR_Q;
+      struct ppkt *k = &g_pair.q[i];
+      if (!k->used) break;
+      uint8_t fate = op >> 3;
+      if (fate % 4 != 3) { /* deliver (1 in 4: drop) */
+        struct ppkt copy = *k;
+        copy.h.payload = copy.data;
+        copy.h.payload_len = copy.len;
+        if (fate % 8 != 4) k->used = false; /* 1 in 8: keep a copy (duplicate) */
+        exo_tcp_input(copy.dst == PEER ? &b : &a, f->now, copy.src, copy.dst, &copy.h);
+      } else {
+        k->used = false;
+      }
+      break;
+    }
+    case 3: { /* time */
+      uint64_t end = f->now + (uint64_t)u8(f) * ((op & 0x80) ? 100000u : 1000u);
+      for (int k = 0; k < 64; k++) {
+        uint64_t d = EXO_MIN(exo_tcp_next_deadline(&a), exo_tcp_next_deadline(&b));
+        if (d > end) break;
+        if (d > f->now) f->now = d;
+        exo_tcp_poll(&a, f->now);
+        exo_tcp_poll(&b, f->now);
+      }
+      f->now = end;
+      break;
+    }
+    case 4: { /* write */
+      size_t n = (size_t)u16(f) % sizeof buf;
+      for (size_t i = 0; i < n; i++) buf[i] = stream_byte(sent + i);
+      ptrdiff_t k = exo_tcp_send(cs, f->now, buf, n);
+      if (k > 0) sent += (uint64_t)k;
+      break;
+    }
+    case 5: { /* read and check */
+      if (!rs && exo_tcp_accept(l, &rs) != 0) break;
+      ptrdiff_t k = exo_tcp_recv(rs, f->now, buf, (size_t)u16(f) % sizeof buf, 0);
+      for (ptrdiff_t i = 0; i < k; i++)
+        if (buf[i] != stream_byte(rcvd + (uint64_t)i)) {
+          fprintf(stderr, "stream corrupted at %llu\n", (unsigned long long)(rcvd + i));
+          abort();
+        }
+      if (k > 0) rcvd += (uint64_t)k;
+      if (rcvd > sent) abort();
+      break;
+    }
+    case 6: /* the writer closes its side */
+      exo_tcp_shutdown(cs, f->now, EXO_TCP_SHUT_WR);
+      break;
+    default: break;
+    }
+    check(&a);
+    check(&b);
+  }
+#ifdef FUZZ_TCP_DEBUG
+  fprintf(stderr, "pair: sent %llu received %llu\n", (unsigned long long)sent,
+          (unsigned long long)rcvd);
+#endif
+  exo_tcp_close(cs, f->now);
+  if (rs) exo_tcp_close(rs, f->now);
+  exo_tcp_close(l, f->now);
+  exo_tcp_fini(&a);
+  exo_tcp_fini(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct fz f = {data, size, 5000000, {0}, false, 0};
+  if (size && data[0] == 0xee) { /* pair mode */
+    f.p++;
+    f.n--;
+    run_pair(&f);
+    if (f.live != 0) abort();
+    return 0;
+  }
   struct exo_platform plat = {f_alloc, f_free, f_rand, &f};
   struct exo_tcp_env env = {&f, &plat, f_output, f_mtu, f_src, f_local, NULL};
   struct exo_tcp_config cfg;
