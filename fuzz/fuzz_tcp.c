@@ -228,10 +228,48 @@ static void run_pair(struct fz *f) {
     check(&a);
     check(&b);
   }
+  /* Liveness: with a perfect link from now on, everything sent must arrive (unless the
+   * connection died, e.g. reset by a peer that lost its state). */
+  uint64_t limit = f->now + 1000000000ull;
+  for (int it = 0; it < 100000 && f->now < limit; it++) {
+    bool any = false;
+    for (int i = 0; i < PAIR_Q; i++) {
+      if (!g_pair.q[i].used) continue;
+      struct ppkt copy = g_pair.q[i];
+      g_pair.q[i].used = false;
+      copy.h.payload = copy.data;
+      copy.h.payload_len = copy.len;
+      exo_tcp_input(copy.dst == PEER ? &b : &a, f->now, copy.src, copy.dst, &copy.h);
+      any = true;
+    }
+    if (!rs) exo_tcp_accept(l, &rs);
+    if (rs) {
+      ptrdiff_t k;
+      while ((k = exo_tcp_recv(rs, f->now, buf, sizeof buf, 0)) > 0) {
+        for (ptrdiff_t i = 0; i < k; i++)
+          if (buf[i] != stream_byte(rcvd + (uint64_t)i)) abort();
+        rcvd += (uint64_t)k;
+      }
+    }
+    if (rcvd == sent) break;
+    if (any) continue;
+    uint64_t d = EXO_MIN(exo_tcp_next_deadline(&a), exo_tcp_next_deadline(&b));
+    if (d == UINT64_MAX) break;
+    if (d > f->now) f->now = d;
+    exo_tcp_poll(&a, f->now);
+    exo_tcp_poll(&b, f->now);
+  }
+  bool alive = exo_tcp_state(cs) != EXO_TCP_CLOSED && rs && exo_tcp_state(rs) != EXO_TCP_CLOSED;
 #ifdef FUZZ_TCP_DEBUG
-  fprintf(stderr, "pair: sent %llu received %llu\n", (unsigned long long)sent,
-          (unsigned long long)rcvd);
+  fprintf(stderr, "pair: sent %llu received %llu alive %d\n", (unsigned long long)sent,
+          (unsigned long long)rcvd, alive);
 #endif
+  if (alive && rcvd != sent) {
+    fprintf(stderr, "stall: sent %llu received %llu (states %d/%d)\n",
+            (unsigned long long)sent, (unsigned long long)rcvd, exo_tcp_state(cs),
+            exo_tcp_state(rs));
+    abort();
+  }
   exo_tcp_close(cs, f->now);
   if (rs) exo_tcp_close(rs, f->now);
   exo_tcp_close(l, f->now);
