@@ -1,6 +1,7 @@
 /* exonet-bench-demux: cost per received frame of finding the owners among N installed
  * port filters ("udp dst port P", compiled by libpcap), for N = 1, 10, 100, 1000, 10000:
- *   exonet_ns          the demultiplexer (exo_demux_match),
+ *   exonet_ns          the demultiplexer, one call per frame (exo_demux_match),
+ *   exonet_burst_ns    the demultiplexer, bursts of 32 frames (exo_demux_match_burst),
  *   libpcap_seq_ns     the same programs run one after another with libpcap's bpf_filter,
  *   exonet_seq_ns      the same programs run one after another with exo_bpf_run
  *                      (the interpreter alone against libpcap's, same work),
@@ -56,8 +57,14 @@ static void make_frame(uint8_t *f, uint8_t proto, uint16_t sport, uint16_t dport
 
 struct point {
   unsigned filters;
-  double exonet, libpcap, exoseq;
+  double exonet, libpcap, exoseq, burst;
 };
+
+static void count_owners(void *ctx, size_t index, int result, const uint32_t *owners) {
+  (void)index;
+  (void)owners;
+  *(unsigned long *)ctx += (unsigned long)result;
+}
 
 static void write_svg(const char *path, const struct point *pts, int n) {
   FILE *f = fopen(path, "w");
@@ -68,8 +75,8 @@ static void write_svg(const char *path, const struct point *pts, int n) {
   const double W = 760, H = 460, L = 80, R = 70, T = 40, B = 60;
   double ymin = 1e300, ymax = 0;
   for (int i = 0; i < n; i++) {
-    double v[3] = {pts[i].exonet, pts[i].libpcap, pts[i].exoseq};
-    for (int j = 0; j < 3; j++) {
+    double v[4] = {pts[i].exonet, pts[i].libpcap, pts[i].exoseq, pts[i].burst};
+    for (int j = 0; j < 4; j++) {
       if (v[j] < ymin) ymin = v[j];
       if (v[j] > ymax) ymax = v[j];
     }
@@ -102,19 +109,22 @@ static void write_svg(const char *path, const struct point *pts, int n) {
           (L + W - R) / 2, H - 20);
   fprintf(f, "<text x=\"18\" y=\"%.0f\" text-anchor=\"middle\" transform=\"rotate(-90 18 %.0f)\">"
              "ns per frame, log scale</text>\n", (T + H - B) / 2, (T + H - B) / 2);
-  const char *colors[3] = {"#d62728", "#1f77b4", "#999999"};
-  const char *names[3] = {"exonet demux", "libpcap bpf_filter, one after another",
-                          "exonet interpreter, one after another"};
-  for (int s = 0; s < 3; s++) {
+  const char *colors[4] = {"#d62728", "#1f77b4", "#999999", "#ff9896"};
+  const char *names[4] = {"exonet demux, one call per frame",
+                          "libpcap bpf_filter, one filter after another",
+                          "exonet interpreter, one filter after another",
+                          "exonet demux, bursts of 32 frames"};
+#define SERIES(i) (s == 0 ? pts[i].exonet : s == 1 ? pts[i].libpcap : s == 2 ? pts[i].exoseq : pts[i].burst)
+  for (int s = 0; s < 4; s++) {
     fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"", colors[s],
-            s == 2 ? " stroke-dasharray=\"5,4\"" : "");
+            s >= 2 ? " stroke-dasharray=\"5,4\"" : "");
     for (int i = 0; i < n; i++) {
-      double v = s == 0 ? pts[i].exonet : s == 1 ? pts[i].libpcap : pts[i].exoseq;
+      double v = SERIES(i);
       fprintf(f, "%.1f,%.1f ", PX(pts[i].filters), PY(v));
     }
     fprintf(f, "\"/>\n");
     for (int i = 0; i < n; i++) {
-      double v = s == 0 ? pts[i].exonet : s == 1 ? pts[i].libpcap : pts[i].exoseq;
+      double v = SERIES(i);
       fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n", PX(pts[i].filters), PY(v), colors[s]);
       if (s < 2)
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-size=\"11\">%.0f</text>\n",
@@ -124,6 +134,7 @@ static void write_svg(const char *path, const struct point *pts, int n) {
                "<text x=\"%.0f\" y=\"%.0f\">%s</text>\n",
             L + 15, T + 18 + 18.0 * s, L + 45, T + 18 + 18.0 * s, colors[s], L + 52, T + 22 + 18.0 * s, names[s]);
   }
+#undef SERIES
   fprintf(f, "</svg>\n");
   fclose(f);
 #undef PX
@@ -277,9 +288,11 @@ int main(int argc, char **argv) {
         lp[i][j].k = progs[i].insns[j].k;
       }
     }
-    double best[3] = {1e300, 1e300, 1e300};
-    unsigned long count[3] = {0, 0, 0};
-    for (int m = 0; m < 3; m++) {
+    double best[4] = {1e300, 1e300, 1e300, 1e300};
+    unsigned long count[4] = {0, 0, 0, 0};
+    struct exo_demux_frame burst[NFRAMES];
+    for (int i = 0; i < NFRAMES; i++) burst[i] = (struct exo_demux_frame){frames[i], FRAME_LEN, FRAME_LEN};
+    for (int m = 0; m < 4; m++) {
       for (int rep = 0; rep < 3; rep++) {
         double t0 = now_ns(), t1;
         unsigned long done = 0, hits = 0;
@@ -292,9 +305,12 @@ int main(int argc, char **argv) {
             } else if (m == 1) {
               for (unsigned k = 0; k < nf; k++)
                 hits += bpf_filter(lp[k], frames[i], FRAME_LEN, FRAME_LEN) != 0;
-            } else {
+            } else if (m == 2) {
               for (unsigned k = 0; k < nf; k++)
                 hits += exo_bpf_run(progs[k].insns, progs[k].len, frames[i], FRAME_LEN, FRAME_LEN) != 0;
+            } else if (i % 32 == 0) {
+              uint32_t owners[16];
+              exo_demux_match_burst(d, &burst[i], 32, owners, 16, count_owners, &hits);
             }
           }
           done += NFRAMES;
@@ -305,20 +321,20 @@ int main(int argc, char **argv) {
         count[m] = hits / (done / NFRAMES);
       }
     }
-    if (count[0] != count[1] || count[1] != count[2]) {
-      fprintf(stderr, "mismatch: demux %lu matches per pass, libpcap %lu, interpreter %lu\n",
-              count[0], count[1], count[2]);
+    if (count[0] != count[1] || count[1] != count[2] || count[3] != count[0]) {
+      fprintf(stderr, "mismatch: demux %lu matches per pass, libpcap %lu, interpreter %lu, burst %lu\n",
+              count[0], count[1], count[2], count[3]);
       return 1;
     }
     struct exo_demux_stats st;
     exo_demux_get_stats(d, &st);
     printf("{\"bench\":\"demux\",\"filters\":%u,\"exonet_ns\":%.1f,\"libpcap_seq_ns\":%.1f,"
-           "\"exonet_seq_ns\":%.1f,\"speedup\":%.1f,\"shapes\":%u,\"general\":%u,"
-           "\"matches_per_pass\":%lu,\"frames\":%d}\n",
-           nf, best[0], best[1], best[2], best[1] / best[0], st.shapes, st.general, count[0],
-           NFRAMES);
+           "\"exonet_seq_ns\":%.1f,\"exonet_burst_ns\":%.1f,\"speedup\":%.1f,\"shapes\":%u,"
+           "\"general\":%u,\"matches_per_pass\":%lu,\"frames\":%d}\n",
+           nf, best[0], best[1], best[2], best[3], best[1] / best[0], st.shapes, st.general,
+           count[0], NFRAMES);
     fflush(stdout);
-    pts[npts++] = (struct point){nf, best[0], best[1], best[2]};
+    pts[npts++] = (struct point){nf, best[0], best[1], best[2], best[3]};
     exo_demux_destroy(d);
     for (unsigned i = 0; i < nf; i++) {
       exo_bpf_prog_free(&progs[i]);

@@ -61,6 +61,26 @@ int exo_demux_remove(struct exo_demux *d, uint32_t filter_id);
 int exo_demux_match(struct exo_demux *d, const uint8_t *frame, uint32_t wirelen,
                     uint32_t caplen, uint32_t *owners, size_t cap);
 
+struct exo_demux_frame {
+  const uint8_t *data;
+  uint32_t wirelen, caplen;
+};
+
+/* Receives the result for frames[index]: `result` is what exo_demux_match() would return
+ * and owners[] holds the owners (valid only during the call). */
+typedef void (*exo_demux_deliver_fn)(void *ctx, size_t index, int result,
+                                     const uint32_t *owners);
+
+/* Matches a burst of frames, calling `deliver` once per frame in order, with `owners`
+ * (cap entries) as scratch space. The results are those of exo_demux_match() on each
+ * frame (a filter added or removed during the burst may or may not be seen by its frames,
+ * as with separate calls), but the whole burst runs in one reader section, so memory
+ * retired meanwhile is freed only after it. `deliver` may call exo_demux_add/remove.
+ * Returns 0. */
+int exo_demux_match_burst(struct exo_demux *d, const struct exo_demux_frame *frames, size_t n,
+                          uint32_t *owners, size_t cap, exo_demux_deliver_fn deliver,
+                          void *ctx);
+
 /* Frees retired memory if no reader is inside right now (writers also do this). */
 void exo_demux_reclaim(struct exo_demux *d);
 

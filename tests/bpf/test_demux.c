@@ -405,3 +405,54 @@ EXO_TEST(allocation_sizes_and_failures) {
   }
   for (int i = 0; i < N; i++) exo_bpf_prog_free(&progs[i]);
 }
+
+struct burst_check {
+  struct exo_demux *d;
+  const struct exo_demux_frame *frames;
+  long mismatches, delivered;
+};
+
+static void burst_deliver(void *ctx, size_t index, int result, const uint32_t *owners) {
+  struct burst_check *c = ctx;
+  uint32_t single[64], got[64];
+  const struct exo_demux_frame *f = &c->frames[index];
+  int r = exo_demux_match(c->d, f->data, f->wirelen, f->caplen, single, 64);
+  c->delivered++;
+  if (r != result) {
+    c->mismatches++;
+    return;
+  }
+  if (r <= 0) return;
+  memcpy(got, owners, (size_t)r * sizeof got[0]);
+  qsort(got, (size_t)r, sizeof got[0], cmp_u32);
+  qsort(single, (size_t)r, sizeof single[0], cmp_u32);
+  if (memcmp(got, single, (size_t)r * sizeof got[0]) != 0) c->mismatches++;
+}
+
+EXO_TEST(burst_equals_one_at_a_time) {
+  struct exo_demux *d = exo_demux_create(&plat);
+  static const char *exprs[] = {"udp dst port 53", "udp src port 53", "tcp dst port 80",
+                                "tcp src port 80", "arp", "ip6", "icmp", "tcp port 443",
+                                "len > 500", "vlan", "udp dst port 123 and dst host 10.0.0.1"};
+  for (size_t i = 0; i < sizeof exprs / sizeof exprs[0]; i++) {
+    struct exo_bpf_prog p = compile(exprs[i]);
+    uint32_t id;
+    EXO_CHECK_EQ(exo_demux_add(d, p.insns, p.len, (uint32_t)(i % 7), &id, NULL), 0);
+    exo_bpf_prog_free(&p);
+  }
+  /* Frames: synthetic UDP/TCP to a few ports, in one burst. */
+  static uint8_t buf[96][128];
+  struct exo_demux_frame frames[96];
+  static const uint16_t ports[] = {53, 80, 443, 123, 9};
+  for (int i = 0; i < 96; i++) {
+    size_t n = make_frame(buf[i], i % 3 ? 17 : 6, i % 2 ? 0x0a000001 : 0x01020304, 0x0a000001,
+                          ports[(i / 3) % 5], ports[i % 5]);
+    frames[i] = (struct exo_demux_frame){buf[i], (uint32_t)n, (uint32_t)(i % 11 ? n : 30)};
+  }
+  uint32_t owners[64];
+  struct burst_check c = {d, frames, 0, 0};
+  EXO_CHECK_EQ(exo_demux_match_burst(d, frames, 96, owners, 64, burst_deliver, &c), 0);
+  EXO_CHECK_EQ(c.delivered, 96);
+  EXO_CHECK_EQ(c.mismatches, 0);
+  exo_demux_destroy(d);
+}
