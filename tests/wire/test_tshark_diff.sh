@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# exonet-test: slow (the comparison does not depend on the build: gcc build only)
 # Differential test: `exonet decode --json` against tshark for the IPv4 TCP, UDP and ICMP
 # frames of the shared captures (at least 50 files must take part), then for the fixture
 # capture of test_decode_cli (QinQ, ICMP quotes, fragments, bad checksums, snapped
