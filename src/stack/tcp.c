@@ -127,8 +127,20 @@ struct exo_tcp_sock *exo__tcp_lookup(struct exo_tcp *tcp, uint32_t lip, uint16_t
   return NULL;
 }
 
+/* At the socket limit, a connection in TIME-WAIT that nobody holds gives way (the one
+ * closest to expiry), as Linux refuses new TIME-WAIT buckets rather than connections. */
+static bool reclaim_time_wait(struct exo_tcp *tcp) {
+  struct exo_tcp_sock *best = NULL;
+  for (struct exo_tcp_sock *s = tcp->all; s; s = s->next)
+    if (s->state == EXO_TCP_TIME_WAIT && s->orphan && (!best || s->t_wait < best->t_wait))
+      best = s;
+  if (!best) return false;
+  sock_release(best);
+  return true;
+}
+
 struct exo_tcp_sock *exo__tcp_sock_new(struct exo_tcp *tcp, int *err) {
-  if (tcp->nsocks >= tcp->cfg.max_sockets) {
+  if (tcp->nsocks >= tcp->cfg.max_sockets && !reclaim_time_wait(tcp)) {
     if (err) *err = -EXO_EMFILE;
     return NULL;
   }

@@ -328,3 +328,34 @@ EXO_TEST(close_during_simultaneous_open) {
   ts_drain(&t);
   ts_fini(&t);
 }
+
+EXO_TEST(time_wait_gives_way_at_the_socket_limit) {
+  struct tscript t;
+  struct exo_tcp_config cfg;
+  exo_tcp_config_default(&cfg);
+  cfg.max_sockets = 2;
+  ts_init(&t, &cfg);
+  struct ts_opts o = ts_default_opts();
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss); /* the listener is closed */
+  exo_tcp_close(c, t.now);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, iss + 1, 1001, TS_ANY, 0);
+  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, iss + 2, 1000);
+  ts_inject(&t, &fin, NULL, 0);
+  TS_EXPECT(&t, EXO_TCP_ACK, iss + 2, 1002, TS_ANY, 0);
+  EXO_CHECK_EQ(t.tcp.nsocks, 1); /* in TIME-WAIT */
+  struct exo_tcp_sock *a = exo_tcp_open(&t.tcp, NULL);
+  EXO_CHECK(a != NULL);
+  EXO_CHECK_EQ(t.tcp.nsocks, 2);
+  /* Full: the TIME-WAIT connection is reclaimed for the new socket. */
+  int err = 0;
+  struct exo_tcp_sock *b = exo_tcp_open(&t.tcp, &err);
+  EXO_CHECK(b != NULL);
+  EXO_CHECK_EQ(t.tcp.nsocks, 2);
+  /* Nothing left to reclaim. */
+  EXO_CHECK(exo_tcp_open(&t.tcp, &err) == NULL);
+  EXO_CHECK_EQ(err, -EXO_EMFILE);
+  exo_tcp_close(a, t.now);
+  exo_tcp_close(b, t.now);
+  ts_fini(&t);
+}
