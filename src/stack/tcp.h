@@ -234,7 +234,8 @@ uint64_t exo_tcp_next_deadline(const struct exo_tcp *tcp);
 
 /* --- sockets ------------------------------------------------------------------------ */
 
-/* A new closed socket, or NULL (*err = -EXO_ENOMEM, -EXO_EMFILE at max_sockets). */
+/* A new closed socket, or NULL (*err = -EXO_ENOMEM, -EXO_EMFILE at max_sockets when no
+ * orphaned TIME-WAIT connection can give way). */
 struct exo_tcp_sock *exo_tcp_open(struct exo_tcp *tcp, int *err);
 /* ip 0 = any local address; port 0 = an ephemeral port. Errors: -EXO_EINVAL (already
  * bound), -EXO_EADDRNOTAVAIL (not local), -EXO_EADDRINUSE. */
@@ -268,7 +269,8 @@ size_t exo_tcp_readable(const struct exo_tcp_sock *s);
 int exo_tcp_shutdown(struct exo_tcp_sock *s, uint64_t now, int how);
 /* Releases the handle. A connected socket closes gracefully (FIN after queued data;
  * RST at once if unread received data is discarded, RFC 9293 / Linux; RST if linger is
- * 0). A listener resets its unaccepted connections. Always succeeds. */
+ * 0; RST later if new data arrives, since nobody can read it). A listener resets its
+ * unaccepted connections. Always succeeds. */
 void exo_tcp_close(struct exo_tcp_sock *s, uint64_t now);
 /* Releases the handle, sending RST to a synchronized peer. */
 void exo_tcp_abort(struct exo_tcp_sock *s, uint64_t now);

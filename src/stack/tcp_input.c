@@ -675,6 +675,12 @@ static bool process(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp_r
       /* Nothing follows a FIN: ignore data claiming to. */
       len = exo_seq_gt(seq, s->ooo_fin_seq) ? 0 : s->ooo_fin_seq - seq;
     }
+    if (len && s->orphan) {
+      /* New data for a socket the application closed can never be read: reset, as
+       * RFC 9293 3.6.1 allows and Linux does, so the peer learns at once. */
+      exo__tcp_send_rst(s, now);
+      return exo__tcp_done(s, 0);
+    }
     if (len) data_input(s, now, seq, data, len);
     else if (seg->payload_len) s->ack_now = true; /* duplicate data: ACK it */
     if (fin) {

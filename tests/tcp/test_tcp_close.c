@@ -359,3 +359,20 @@ EXO_TEST(time_wait_gives_way_at_the_socket_limit) {
   exo_tcp_close(b, t.now);
   ts_fini(&t);
 }
+
+EXO_TEST(data_after_close_resets) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct ts_opts o = ts_default_opts();
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  exo_tcp_close(c, t.now);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, iss + 1, 1001, TS_ANY, 0);
+  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, iss + 2, 1000);
+  ts_inject(&t, &a, NULL, 0);
+  TS_EXPECT_NONE(&t); /* FIN-WAIT-2 */
+  ts_inject(&t, &a, "late", 4);
+  TS_EXPECT(&t, EXO_TCP_RST | EXO_TCP_ACK, iss + 2, 1001, 0, 0);
+  EXO_CHECK_EQ(t.tcp.nsocks, 0);
+  ts_fini(&t);
+}
