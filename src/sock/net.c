@@ -217,3 +217,23 @@ void exo__sock_put(struct exo_net *net, struct exo_sock *s) {
   (void)net;
   if (--s->refs == 0 && s->closed) free(s);
 }
+
+struct exo_sock *exo__sock_begin(struct exo_net *net, int fd) {
+  pthread_mutex_lock(&net->lock);
+  struct exo_sock *s = exo__sock_get(net, fd);
+  if (!s) pthread_mutex_unlock(&net->lock);
+  return s;
+}
+
+void exo__sock_end(struct exo_net *net, struct exo_sock *s) {
+  if (!s->closed) exo__sock_mirror(net, s);
+  exo__net_kick(net);
+  exo__sock_put(net, s);
+  pthread_mutex_unlock(&net->lock);
+}
+
+int exo__sock_result(int rc) {
+  if (rc >= 0) return rc;
+  errno = -rc;
+  return -1;
+}

@@ -75,6 +75,14 @@ uint64_t exo__sock_now(void);
 struct exo_sock *exo__sock_get(struct exo_net *net, int fd);
 /* Drops the reference; frees the socket if it was closed and this was the last one. */
 void exo__sock_put(struct exo_net *net, struct exo_sock *s);
+/* A call on fd: locks the net and takes a reference, or returns NULL (unlocked, errno
+ * set). exo__sock_end refreshes the mirror, kicks the engine, drops the reference and
+ * unlocks. */
+struct exo_sock *exo__sock_begin(struct exo_net *net, int fd);
+void exo__sock_end(struct exo_net *net, struct exo_sock *s);
+/* POSIX convention at the boundary: rc >= 0 passes through, a negative errno becomes -1
+ * with errno set. */
+int exo__sock_result(int rc);
 /* Current readiness as poll bits (POLLIN, POLLOUT, POLLERR, POLLHUP, POLLRDHUP). */
 uint32_t exo__sock_events(const struct exo_sock *s);
 /* Makes the eventfds show the current readiness; broadcasts `changed` if it moved. */

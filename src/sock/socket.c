@@ -25,21 +25,6 @@ static int fail(int err) {
   return -1;
 }
 
-/* Ends a call on s: mirror its readiness, wake the engine if a timer moved, unlock. */
-static void end_call(struct exo_net *net, struct exo_sock *s) {
-  if (!s->closed) exo__sock_mirror(net, s);
-  exo__net_kick(net);
-  exo__sock_put(net, s);
-  pthread_mutex_unlock(&net->lock);
-}
-
-static struct exo_sock *begin_call(struct exo_net *net, int fd) {
-  pthread_mutex_lock(&net->lock);
-  struct exo_sock *s = exo__sock_get(net, fd);
-  if (!s) pthread_mutex_unlock(&net->lock);
-  return s;
-}
-
 static int parse_sin(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port) {
   if (!addr || len < (socklen_t)sizeof(struct sockaddr_in)) return -EINVAL;
   struct sockaddr_in sin;
@@ -149,25 +134,25 @@ int exo_is_socket(struct exo_net *net, int fd) {
 int exo_bind(struct exo_net *net, int fd, const struct sockaddr *addr, socklen_t len) {
   uint32_t ip;
   uint16_t port;
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   int rc = parse_sin(addr, len, &ip, &port);
   if (rc == 0) rc = s->tcp ? exo_tcp_bind(s->tcp, ip, port) : exo_udp_bind(s->udp, ip, port);
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail(-rc) : 0;
 }
 
 int exo_listen(struct exo_net *net, int fd, int backlog) {
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   int rc = s->tcp ? exo_tcp_listen(s->tcp, backlog) : -EOPNOTSUPP;
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail(-rc) : 0;
 }
 
 int exo_accept4(struct exo_net *net, int fd, struct sockaddr *addr, socklen_t *len, int flags) {
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return fail(EINVAL);
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   int rc;
   struct exo_tcp_sock *child = NULL;
@@ -203,7 +188,7 @@ int exo_accept4(struct exo_net *net, int fd, struct sockaddr *addr, socklen_t *l
       }
     }
   }
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail(-rc) : rc;
 }
 
@@ -214,7 +199,7 @@ int exo_accept(struct exo_net *net, int fd, struct sockaddr *addr, socklen_t *le
 int exo_connect(struct exo_net *net, int fd, const struct sockaddr *addr, socklen_t len) {
   uint32_t ip;
   uint16_t port;
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   int rc;
   if (s->udp) {
@@ -235,7 +220,7 @@ int exo_connect(struct exo_net *net, int fd, const struct sockaddr *addr, sockle
       else if (rc == 0) rc = exo_tcp_take_error(s->tcp);
     }
   }
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail(-rc) : 0;
 }
 
@@ -316,13 +301,13 @@ static ssize_t udp_recvfrom(struct exo_net *net, struct exo_sock *s, void *buf, 
 
 ssize_t exo_sendto(struct exo_net *net, int fd, const void *buf, size_t len, int flags,
                    const struct sockaddr *to, socklen_t tolen) {
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   ssize_t rc;
   /* On a TCP socket Linux ignores the destination address. */
   if (s->tcp) rc = tcp_send(net, s, buf, len, flags);
   else rc = udp_sendto(net, s, buf, len, flags, to, tolen);
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail((int)-rc) : rc;
 }
 
@@ -332,7 +317,7 @@ ssize_t exo_send(struct exo_net *net, int fd, const void *buf, size_t len, int f
 
 ssize_t exo_recvfrom(struct exo_net *net, int fd, void *buf, size_t len, int flags,
                      struct sockaddr *from, socklen_t *fromlen) {
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   ssize_t rc;
   if (s->tcp) {
@@ -346,7 +331,7 @@ ssize_t exo_recvfrom(struct exo_net *net, int fd, void *buf, size_t len, int fla
   } else {
     rc = udp_recvfrom(net, s, buf, len, flags, from, fromlen, NULL);
   }
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail((int)-rc) : rc;
 }
 
@@ -395,7 +380,7 @@ ssize_t exo_recvmsg(struct exo_net *net, int fd, struct msghdr *msg, int flags) 
   if (err) return fail(err);
   uint8_t *buf = malloc(total ? total : 1);
   if (!buf) return fail(ENOMEM);
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) {
     free(buf);
     return -1;
@@ -409,7 +394,7 @@ ssize_t exo_recvmsg(struct exo_net *net, int fd, struct msghdr *msg, int flags) 
   } else {
     rc = udp_recvfrom(net, s, buf, total, flags, msg->msg_name, &namelen, &trunc);
   }
-  end_call(net, s);
+  exo__sock_end(net, s);
   if (rc < 0) {
     free(buf);
     return fail((int)-rc);
@@ -428,7 +413,7 @@ ssize_t exo_recvmsg(struct exo_net *net, int fd, struct msghdr *msg, int flags) 
 }
 
 int exo_shutdown(struct exo_net *net, int fd, int how) {
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   int rc;
   if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR) rc = -EINVAL;
@@ -439,7 +424,7 @@ int exo_shutdown(struct exo_net *net, int fd, int how) {
     exo_udp_getname(s->udp, &la, &lp, &ra, &rp);
     rc = rp ? 0 : -ENOTCONN;
   }
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail(-rc) : 0;
 }
 
@@ -497,7 +482,7 @@ int exo_close(struct exo_net *net, int fd) {
 
 static int name_of(struct exo_net *net, int fd, struct sockaddr *addr, socklen_t *len, bool peer) {
   if (!addr || !len) return fail(EFAULT);
-  struct exo_sock *s = begin_call(net, fd);
+  struct exo_sock *s = exo__sock_begin(net, fd);
   if (!s) return -1;
   uint32_t la = 0, ra = 0;
   uint16_t lp = 0, rp = 0;
@@ -517,7 +502,7 @@ static int name_of(struct exo_net *net, int fd, struct sockaddr *addr, socklen_t
   } else {
     fill_sin(addr, len, la, lp);
   }
-  end_call(net, s);
+  exo__sock_end(net, s);
   return rc < 0 ? fail(-rc) : 0;
 }
 

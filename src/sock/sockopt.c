@@ -108,24 +108,13 @@ static int set_tcp_level(struct exo_sock *s, int name, const void *val, socklen_
 
 int exo_setsockopt(struct exo_net *net, int fd, int level, int name, const void *val,
                    socklen_t len) {
-  pthread_mutex_lock(&net->lock);
-  struct exo_sock *s = exo__sock_get(net, fd);
-  if (!s) {
-    pthread_mutex_unlock(&net->lock);
-    return -1;
-  }
+  struct exo_sock *s = exo__sock_begin(net, fd);
+  if (!s) return -1;
   int rc = level == SOL_SOCKET    ? set_socket_level(s, name, val, len)
            : level == IPPROTO_TCP ? set_tcp_level(s, name, val, len)
                                   : -ENOPROTOOPT;
-  exo__sock_mirror(net, s);
-  exo__net_kick(net);
-  exo__sock_put(net, s);
-  pthread_mutex_unlock(&net->lock);
-  if (rc < 0) {
-    errno = -rc;
-    return -1;
-  }
-  return 0;
+  exo__sock_end(net, s);
+  return exo__sock_result(rc);
 }
 
 static int put_value(void *val, socklen_t *len, const void *src, size_t size) {
@@ -169,12 +158,8 @@ static int get_tcp_info(struct exo_sock *s, void *val, socklen_t *len) {
 
 int exo_getsockopt(struct exo_net *net, int fd, int level, int name, void *val,
                    socklen_t *len) {
-  pthread_mutex_lock(&net->lock);
-  struct exo_sock *s = exo__sock_get(net, fd);
-  if (!s) {
-    pthread_mutex_unlock(&net->lock);
-    return -1;
-  }
+  struct exo_sock *s = exo__sock_begin(net, fd);
+  if (!s) return -1;
   int rc, v = 0;
   if (level == SOL_SOCKET) {
     switch (name) {
@@ -243,23 +228,13 @@ int exo_getsockopt(struct exo_net *net, int fd, int level, int name, void *val,
     rc = level == IPPROTO_TCP ? -EOPNOTSUPP : -ENOPROTOOPT;
   }
 done:
-  exo__sock_mirror(net, s);
-  exo__sock_put(net, s);
-  pthread_mutex_unlock(&net->lock);
-  if (rc < 0) {
-    errno = -rc;
-    return -1;
-  }
-  return 0;
+  exo__sock_end(net, s);
+  return exo__sock_result(rc);
 }
 
 int exo_ioctl(struct exo_net *net, int fd, unsigned long request, void *arg) {
-  pthread_mutex_lock(&net->lock);
-  struct exo_sock *s = exo__sock_get(net, fd);
-  if (!s) {
-    pthread_mutex_unlock(&net->lock);
-    return -1;
-  }
+  struct exo_sock *s = exo__sock_begin(net, fd);
+  if (!s) return -1;
   int rc = 0, v;
   if (!arg) {
     rc = -EFAULT;
@@ -278,22 +253,13 @@ int exo_ioctl(struct exo_net *net, int fd, unsigned long request, void *arg) {
   } else {
     rc = -ENOTTY;
   }
-  exo__sock_put(net, s);
-  pthread_mutex_unlock(&net->lock);
-  if (rc < 0) {
-    errno = -rc;
-    return -1;
-  }
-  return 0;
+  exo__sock_end(net, s);
+  return exo__sock_result(rc);
 }
 
 int exo_fcntl(struct exo_net *net, int fd, int cmd, long arg) {
-  pthread_mutex_lock(&net->lock);
-  struct exo_sock *s = exo__sock_get(net, fd);
-  if (!s) {
-    pthread_mutex_unlock(&net->lock);
-    return -1;
-  }
+  struct exo_sock *s = exo__sock_begin(net, fd);
+  if (!s) return -1;
   int rc;
   switch (cmd) {
     case F_GETFL: rc = O_RDWR | (s->nonblock ? O_NONBLOCK : 0); break;
@@ -302,11 +268,6 @@ int exo_fcntl(struct exo_net *net, int fd, int cmd, long arg) {
     case F_SETFD: rc = fcntl(s->fd, cmd, arg); if (rc < 0) rc = -errno; break;
     default: rc = -EINVAL;
   }
-  exo__sock_put(net, s);
-  pthread_mutex_unlock(&net->lock);
-  if (rc < 0) {
-    errno = -rc;
-    return -1;
-  }
-  return rc;
+  exo__sock_end(net, s);
+  return exo__sock_result(rc);
 }

@@ -68,6 +68,20 @@ static int connect_to(struct exo_net *net, uint32_t ip, uint16_t port) {
   return fd;
 }
 
+/* A TCP connection from B (client c) to A (server s) through A's listener l on port. */
+struct conn3 {
+  int l, c, s;
+};
+
+static struct conn3 connection(struct pair *p, uint16_t port) {
+  struct conn3 k;
+  k.l = listener(p->a, port);
+  k.c = connect_to(p->b, ADDR_A, port);
+  k.s = exo_accept(p->a, k.l, NULL, NULL);
+  EXO_CHECK(k.c >= 0 && k.s >= 0);
+  return k;
+}
+
 struct echo_args {
   struct exo_net *net;
   int lfd;
@@ -194,11 +208,8 @@ EXO_TEST(connect_to_a_closed_port_is_refused) {
 EXO_TEST(recv_timeout_and_nonblocking) {
   struct pair p;
   pair_up(&p);
-  int l = listener(p.a, 80);
-  int c = connect_to(p.b, ADDR_A, 80);
-  EXO_CHECK(c >= 0);
-  int s = exo_accept(p.a, l, NULL, NULL);
-  EXO_CHECK(s >= 0);
+  struct conn3 k = connection(&p, 80);
+  int l = k.l, c = k.c, s = k.s;
   char buf[16];
   EXO_CHECK_EQ(exo_recv(p.b, c, buf, sizeof buf, MSG_DONTWAIT), -1);
   EXO_CHECK_EQ(errno, EAGAIN);
@@ -231,10 +242,8 @@ EXO_TEST(recv_timeout_and_nonblocking) {
 EXO_TEST(readiness_after_peer_close_and_epoll_edges) {
   struct pair p;
   pair_up(&p);
-  int l = listener(p.a, 81);
-  int c = connect_to(p.b, ADDR_A, 81);
-  int s = exo_accept(p.a, l, NULL, NULL);
-  EXO_CHECK(c >= 0 && s >= 0);
+  struct conn3 k = connection(&p, 81);
+  int l = k.l, c = k.c, s = k.s;
   int ep = exo_epoll_create(p.b);
   EXO_CHECK(ep >= 0);
   struct epoll_event ev = {.events = EPOLLIN | EPOLLET | EPOLLRDHUP, .data.u64 = 42};
@@ -321,10 +330,8 @@ EXO_TEST(udp_sendto_recvfrom_and_select) {
 EXO_TEST(error_readiness_after_reset) {
   struct pair p;
   pair_up(&p);
-  int l = listener(p.a, 82);
-  int c = connect_to(p.b, ADDR_A, 82);
-  int s = exo_accept(p.a, l, NULL, NULL);
-  EXO_CHECK(c >= 0 && s >= 0);
+  struct conn3 k = connection(&p, 82);
+  int l = k.l, c = k.c, s = k.s;
   /* SO_LINGER with a zero timeout: close sends RST. */
   struct linger lg = {.l_onoff = 1, .l_linger = 0};
   EXO_CHECK_EQ(exo_setsockopt(p.a, s, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
@@ -364,9 +371,8 @@ static void *send_later(void *arg) {
 EXO_TEST(blocking_recv_parks_until_another_thread_sends) {
   struct pair p;
   pair_up(&p);
-  int l = listener(p.a, 83);
-  int c = connect_to(p.b, ADDR_A, 83);
-  int s = exo_accept(p.a, l, NULL, NULL);
+  struct conn3 k = connection(&p, 83);
+  int l = k.l, c = k.c, s = k.s;
   struct delayed_send d = {.net = p.a, .fd = s};
   pthread_t th;
   pthread_create(&th, NULL, send_later, &d);
@@ -437,10 +443,8 @@ static void drop_address(struct exo_stack *st, void *arg) {
 EXO_TEST(linger_close_waits_for_the_ack_but_not_forever) {
   struct pair p;
   pair_up(&p);
-  int l = listener(p.a, 84);
-  int c = connect_to(p.b, ADDR_A, 84);
-  int s = exo_accept(p.a, l, NULL, NULL);
-  EXO_CHECK(c >= 0 && s >= 0);
+  struct conn3 k = connection(&p, 84);
+  int l = k.l, c = k.c, s = k.s;
   struct linger lg = {.l_onoff = 1, .l_linger = 1};
   EXO_CHECK_EQ(exo_setsockopt(p.b, c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg), 0);
   static char data[65536];
