@@ -7,7 +7,8 @@
  * program with 0, as in libpcap. Freestanding: no libc.
  *
  * Dispatch: with GCC/clang, a table of label addresses indexed by the opcode (threaded
- * code: one indirect jump per instruction, each predicted on its own), otherwise a switch.
+ * code: one indirect jump per instruction, each predicted on its own), otherwise (or with
+ * -DEXO_BPF_SWITCH_DISPATCH, which tests/bpf/test_switch_dispatch.sh fuzzes) a switch.
  * Every opcode's body is written once (EXO__OPS below) and used by both. Verified opcodes
  * are < 256; the table maps every other byte to "return 0". */
 #include "exonet/bpf.h"
@@ -85,7 +86,7 @@ uint32_t exo_bpf_run(const struct exo_bpf_insn *prog, size_t len, const uint8_t 
   uint64_t off;
   (void)len; /* bounded by the verifier: every path ends in a RET inside prog */
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(EXO_BPF_SWITCH_DISPATCH)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpedantic"
 #if defined(__clang__)
