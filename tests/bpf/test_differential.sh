@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# exonet-test: slow (the comparison does not depend on the build: gcc build only)
 # Differential test: every expression of tests/bpf/diff_exprs.txt x every frame of every
 # capture in $EXONET_PCAP_DIR. The frames `exonet filter` reports (libpcap's compiler,
 # exonet's verifier and interpreter) must be exactly the frames tcpdump selects.

@@ -10,7 +10,7 @@ start_dnsmasq dhcp1 50 60 --dhcp-option=option:T1,3 --dhcp-option=option:T2,100
 start_bg httpd "$BIN/exonet-httpd" --port 80 "$WORK/www" --tap "$TAP" --dhcp
 wait_for_line "$WORK/httpd.log" "IP configuration complete"
 kill "$dhcp1_PID"; wait "$dhcp1_PID" 2>/dev/null
-start_dnsmasq dhcp2 70 80 --dhcp-authoritative --dhcp-option=option:T1,100 --dhcp-option=option:T2,110
+start_dnsmasq dhcp2 70 79 --dhcp-authoritative --dhcp-option=option:T1,100 --dhcp-option=option:T2,110
 wait_for_line "$WORK/httpd.log" "lost (server refused it: NAK)" 10
 wait_for_line "$WORK/httpd.log" "IP configuration complete: ${SUBNET}7" 15
 grep "IP configuration" "$WORK/httpd.log"
