@@ -192,3 +192,85 @@ EXO_TEST(icmp_errors) {
   ts_drain(&t);
   ts_fini(&t);
 }
+
+/* Drives a fresh connection into `state` (with our FIN acknowledged or not as the state
+ * needs) and returns the peer's next sequence number. */
+static uint32_t into_state(struct tscript *t, struct exo_tcp_sock **cp, uint32_t *iss, int state) {
+  struct ts_opts o = ts_default_opts();
+  struct exo_tcp_sock *c = ts_passive_open(t, &o, iss);
+  uint32_t s0 = *iss + 1;
+  uint32_t pseq = 1001;
+  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0, 1000);
+  struct exo_tcp_repr ack = pseg(EXO_TCP_ACK, 1001, s0 + 1, 1000);
+  switch (state) {
+  case EXO_TCP_ESTABLISHED: break;
+  case EXO_TCP_FIN_WAIT_1: exo_tcp_shutdown(c, t->now, EXO_TCP_SHUT_WR); break;
+  case EXO_TCP_FIN_WAIT_2:
+    exo_tcp_shutdown(c, t->now, EXO_TCP_SHUT_WR);
+    ts_inject(t, &ack, NULL, 0);
+    break;
+  case EXO_TCP_CLOSE_WAIT:
+    ts_inject(t, &fin, NULL, 0);
+    pseq = 1002;
+    break;
+  case EXO_TCP_CLOSING:
+    exo_tcp_shutdown(c, t->now, EXO_TCP_SHUT_WR);
+    ts_inject(t, &fin, NULL, 0);
+    pseq = 1002;
+    break;
+  case EXO_TCP_LAST_ACK:
+    ts_inject(t, &fin, NULL, 0);
+    exo_tcp_shutdown(c, t->now, EXO_TCP_SHUT_WR);
+    pseq = 1002;
+    break;
+  case EXO_TCP_TIME_WAIT:
+    exo_tcp_shutdown(c, t->now, EXO_TCP_SHUT_WR);
+    fin.ack = s0 + 1;
+    ts_inject(t, &fin, NULL, 0);
+    pseq = 1002;
+    break;
+  }
+  ts_drain(t);
+  EXO_CHECK_EQ(exo_tcp_state(c), state);
+  *cp = c;
+  return pseq;
+}
+
+EXO_TEST(rst_in_every_synchronized_state) {
+  static const struct {
+    int state;
+    int err;
+  } cases[] = {
+      {EXO_TCP_ESTABLISHED, -EXO_ECONNRESET}, {EXO_TCP_FIN_WAIT_1, -EXO_ECONNRESET},
+      {EXO_TCP_FIN_WAIT_2, -EXO_ECONNRESET},  {EXO_TCP_CLOSE_WAIT, -EXO_ECONNRESET},
+      {EXO_TCP_CLOSING, 0},                   {EXO_TCP_LAST_ACK, 0},
+      {EXO_TCP_TIME_WAIT, 0},
+  };
+  for (size_t i = 0; i < EXO_ARRAY_LEN(cases); i++) {
+    struct tscript t;
+    ts_init(&t, NULL);
+    struct exo_tcp_sock *c;
+    uint32_t iss;
+    uint32_t pseq = into_state(&t, &c, &iss, cases[i].state);
+    /* In-window but inexact: challenge ACK, state unchanged. */
+    struct exo_tcp_repr r = pseg(EXO_TCP_RST, pseq + 1, 0, 0);
+    ts_inject(&t, &r, NULL, 0);
+    if (cases[i].state == EXO_TCP_TIME_WAIT) {
+      /* TIME-WAIT has no receive window: an inexact RST is out of window, and an
+       * unacceptable RST is dropped without reply (RFC 9293 3.10.7.4). */
+      TS_EXPECT_NONE(&t);
+    } else {
+      TS_EXPECT(&t, EXO_TCP_ACK, TS_ANY, pseq, TS_ANY, 0);
+    }
+    EXO_CHECK_EQ(exo_tcp_state(c), cases[i].state);
+    /* Exact: the connection ends, with ECONNRESET where data could still flow. */
+    r.seq = pseq;
+    ts_inject(&t, &r, NULL, 0);
+    TS_EXPECT_NONE(&t);
+    EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_CLOSED);
+    EXO_CHECK_EQ(exo_tcp_take_error(c), cases[i].err);
+    exo_tcp_close(c, t.now);
+    EXO_CHECK_EQ(t.tcp.nsocks, 0);
+    ts_fini(&t);
+  }
+}
