@@ -86,3 +86,61 @@ void exo__cubic_on_ack(struct exo_tcp_sock *s, uint64_t now, uint32_t acked) {
   s->cubic_west_acc %= unit;
   if (s->cubic_west > s->cwnd) s->cwnd = s->cubic_west;
 }
+
+/* --- HyStart++ (RFC 9406) -------------------------------------------------------------
+ * Leaves the initial slow start when the round's minimum RTT rises (queues are
+ * building) instead of at the first loss, through Conservative Slow Start (growth / 4)
+ * for up to 5 rounds. Only for the initial slow start (ssthresh still unset, RFC 9406
+ * 4.3); it needs RTT samples per ACK, which timestamps give (without them it rarely
+ * has 8 samples a round and slow start stays standard). */
+#define HS_MIN_RTT_THRESH 4000u
+#define HS_MAX_RTT_THRESH 16000u
+#define HS_MIN_RTT_DIVISOR 8u
+#define HS_N_RTT_SAMPLE 8u
+#define HS_CSS_GROWTH_DIVISOR 4u
+#define HS_CSS_ROUNDS 5u
+
+void exo__hystart_reset(struct exo_tcp_sock *s) {
+  s->hs_window_end = s->snd_nxt;
+  s->hs_last_min = UINT32_MAX;
+  s->hs_cur_min = UINT32_MAX;
+  s->hs_css_base = UINT32_MAX;
+  s->hs_samples = 0;
+  s->hs_css_rounds = 0;
+  s->hs_css = false;
+}
+
+void exo__hystart_rtt(struct exo_tcp_sock *s, uint32_t rtt_us) {
+  if (s->ssthresh != UINT32_MAX) return;
+  if (rtt_us < s->hs_cur_min) s->hs_cur_min = rtt_us;
+  s->hs_samples++;
+}
+
+uint32_t exo__hystart_grow(struct exo_tcp_sock *s, uint32_t ack, uint32_t acked) {
+  if (exo_seq_ge(ack, s->hs_window_end)) { /* a new round */
+    s->hs_last_min = s->hs_cur_min;
+    s->hs_cur_min = UINT32_MAX;
+    s->hs_samples = 0;
+    s->hs_window_end = s->snd_nxt;
+    if (s->hs_css && ++s->hs_css_rounds >= HS_CSS_ROUNDS) {
+      s->ssthresh = s->cwnd; /* on to congestion avoidance */
+      s->hs_css = false;
+      return 0;
+    }
+  }
+  if (s->hs_samples >= HS_N_RTT_SAMPLE && s->hs_cur_min != UINT32_MAX) {
+    if (!s->hs_css && s->hs_last_min != UINT32_MAX) {
+      uint32_t thresh = s->hs_last_min / HS_MIN_RTT_DIVISOR;
+      if (thresh < HS_MIN_RTT_THRESH) thresh = HS_MIN_RTT_THRESH;
+      if (thresh > HS_MAX_RTT_THRESH) thresh = HS_MAX_RTT_THRESH;
+      if (s->hs_cur_min >= s->hs_last_min + thresh) {
+        s->hs_css = true;
+        s->hs_css_base = s->hs_cur_min;
+        s->hs_css_rounds = 0;
+      }
+    } else if (s->hs_css && s->hs_cur_min < s->hs_css_base) {
+      s->hs_css = false; /* the RTT rise was spurious: back to slow start */
+    }
+  }
+  return s->hs_css ? acked / HS_CSS_GROWTH_DIVISOR : acked;
+}

@@ -14,6 +14,7 @@ void exo__cc_init(struct exo_tcp_sock *s) {
   s->bytes_acked_ca = 0;
   s->cwnd_limited = true;
   exo__cubic_reset(s);
+  exo__hystart_reset(s);
 }
 
 uint32_t exo__newreno_ssthresh(const struct exo_tcp_sock *s) {
@@ -31,6 +32,11 @@ void exo__newreno_on_ack(struct exo_tcp_sock *s, uint32_t acked) {
 
 void exo__cc_on_ack(struct exo_tcp_sock *s, uint64_t now, uint32_t acked) {
   if (s->ca_state == 3 || !s->cwnd_limited || acked == 0) return;
+  if (s->cc_algo == EXO_TCP_CC_CUBIC && s->ssthresh == UINT32_MAX) {
+    /* CUBIC's initial slow start uses HyStart++ (RFC 9438 4.10, RFC 9406). */
+    s->cwnd += exo__hystart_grow(s, s->snd_una, acked);
+    return;
+  }
   if (s->cwnd < s->ssthresh) {
     /* Slow start; what overshoots ssthresh carries into congestion avoidance. */
     uint32_t room = s->ssthresh - s->cwnd;

@@ -344,8 +344,15 @@ static bool ack_input(struct exo_tcp_sock *s, uint64_t now, const struct exo_tcp
     uint32_t acked = ack - s->snd_una;
     /* RTT (RFC 6298): one timed segment at a time; Karn's rule cleared the timing on
      * any retransmission. Timestamps give a sample even then (RFC 7323 4.1). */
+    if (s->ts_ok && seg->has_timestamp && seg->ts_ecr && s->ca_state == 0) {
+      /* A per-ACK RTT for HyStart++ (1 ms resolution). */
+      uint32_t ms = exo__tcp_ts_now(s, now) - seg->ts_ecr;
+      if (ms < 600000u) exo__hystart_rtt(s, ms * 1000u);
+    }
     if (s->rtt_timing && exo_seq_ge(ack, s->rtt_seq)) {
       exo__tcp_rtt_sample(s, (uint32_t)(now - s->rtt_start));
+      if (!(s->ts_ok && seg->has_timestamp && seg->ts_ecr))
+        exo__hystart_rtt(s, (uint32_t)(now - s->rtt_start));
       s->rtt_timing = false;
     } else if (!s->rtt_timing && s->ts_ok && seg->has_timestamp && seg->ts_ecr &&
                s->ca_state == 4) {

@@ -126,6 +126,12 @@ struct exo_tcp_sock {
   uint32_t cubic_origin;     /* bytes */
   uint32_t cubic_west;       /* Reno-friendly estimate, bytes */
   uint64_t cubic_acc, cubic_west_acc;
+  /* HyStart++ (RFC 9406), CUBIC's initial slow start. RTTs in us, UINT32_MAX = none. */
+  uint32_t hs_window_end;
+  uint32_t hs_last_min, hs_cur_min, hs_css_base;
+  uint32_t hs_samples;
+  uint8_t hs_css_rounds;
+  bool hs_css;
 
   /* Loss recovery (RFC 6675 / 6582). */
   uint8_t ca_state;      /* 0 open, 1 disorder, 3 recovery, 4 loss */
@@ -242,6 +248,10 @@ void exo__cubic_on_ack(struct exo_tcp_sock *s, uint64_t now, uint32_t acked);
 void exo__cubic_on_loss(struct exo_tcp_sock *s, uint64_t now);
 void exo__cubic_reset(struct exo_tcp_sock *s);
 uint64_t exo__icbrt(uint64_t x);
+void exo__hystart_reset(struct exo_tcp_sock *s);
+void exo__hystart_rtt(struct exo_tcp_sock *s, uint32_t rtt_us);
+/* Slow-start growth under HyStart++: returns the increase for `acked` bytes. */
+uint32_t exo__hystart_grow(struct exo_tcp_sock *s, uint32_t ack, uint32_t acked);
 
 /* tcp_output.c */
 /* Sends what the state, windows, Nagle and congestion control allow, then a pure ACK if

@@ -139,3 +139,39 @@ EXO_TEST(slow_start_to_ssthresh) {
   exo__tcp_sock_free(s);
   ts_fini(&t);
 }
+
+EXO_TEST(hystart_plus_plus_leaves_slow_start_on_rtt_rise) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct exo_tcp_sock *s = cc_sock(&t, EXO_TCP_CC_CUBIC, 20000);
+  exo__cc_init(s); /* ssthresh unset: initial slow start */
+  s->cwnd = 10000;
+  s->snd_una = 0;
+  s->snd_nxt = 10000;
+  exo__hystart_reset(s);
+  /* An ACK clock of 1000-byte segments: the RTT is 20 ms until the window passes
+   * 40000 bytes (the path's capacity), 30 ms after (a queue). */
+  uint32_t css_at = 0, rise_at = 0;
+  int acks = 0;
+  while (s->ssthresh == UINT32_MAX && acks < 100000) {
+    s->snd_una += 1000;
+    uint32_t rtt = s->cwnd > 40000 ? 30000 : 20000;
+    if (rtt == 30000 && !rise_at) rise_at = s->cwnd;
+    exo__hystart_rtt(s, rtt);
+    s->cwnd_limited = true;
+    bool was_css = s->hs_css;
+    exo__cc_on_ack(s, 0, 1000);
+    if (s->hs_css && !was_css && !css_at) css_at = s->cwnd;
+    s->snd_nxt = s->snd_una + s->cwnd; /* the sender fills the window */
+    acks++;
+  }
+  EXO_CHECK(css_at != 0);          /* conservative slow start was entered... */
+  EXO_CHECK(css_at > rise_at);     /* ...after the RTT rose... */
+  EXO_CHECK(css_at <= 4 * rise_at); /* ...within about two rounds of it */
+  EXO_CHECK(s->ssthresh != UINT32_MAX); /* and then left for congestion avoidance */
+  /* Five CSS rounds grow the window by 1.25x each at most (~3x), not 32x. */
+  EXO_CHECK(s->cwnd <= css_at * 4);
+  EXO_CHECK_EQ(s->ssthresh, s->cwnd);
+  exo__tcp_sock_free(s);
+  ts_fini(&t);
+}
