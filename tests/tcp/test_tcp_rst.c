@@ -274,3 +274,21 @@ EXO_TEST(rst_in_every_synchronized_state) {
     ts_fini(&t);
   }
 }
+
+EXO_TEST(address_lost_ends_connections_silently) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct ts_opts o = ts_default_opts();
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, "x", 1), 1);
+  ts_drain(&t);
+  exo_tcp_addr_lost(&t.tcp, t.now, TS_LOCAL, -EXO_ENETDOWN);
+  TS_EXPECT_NONE(&t);
+  EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_CLOSED);
+  EXO_CHECK_EQ(exo_tcp_take_error(c), -EXO_ENETDOWN);
+  ts_advance(&t, 10000000);
+  TS_EXPECT_NONE(&t); /* no retransmissions from a dead connection */
+  exo_tcp_close(c, t.now);
+  ts_fini(&t);
+}
