@@ -80,9 +80,11 @@ static bool rto_fired(struct exo_tcp_sock *s, uint64_t now) {
   tcp->stats.timeouts++;
   s->retries++;
   exo__cc_on_rto(s, now);
-  /* Everything outstanding is presumed lost. The SACK scoreboard is cleared (RFC 2018
-   * 8: the receiver may have reneged), so go-back-N resends SACKed data too. */
-  exo__sb_reset(s);
+  /* Everything outstanding and not SACKed is presumed lost (RFC 6675 5.1 keeps the
+   * scoreboard). If the receiver seems to have reneged (it SACKed the very data at
+   * snd_una yet never acknowledged it), the scoreboard is cleared (RFC 2018 8) so
+   * go-back-N resends everything; Linux does the same. */
+  if (s->n_sb && s->sb[0].left == s->snd_una) exo__sb_reset(s);
   s->ca_state = 4;
   s->recover = s->snd_nxt;
   s->lost_hi = s->snd_nxt;

@@ -378,3 +378,47 @@ EXO_TEST(sack_rule3_and_rescue_retransmission) {
   ts_drain(&t);
   ts_fini(&t);
 }
+
+EXO_TEST(rto_keeps_sack_scoreboard_unless_reneging) {
+  struct tscript t;
+  ts_init(&t, NULL);
+  struct ts_opts o = ts_default_opts();
+  uint32_t iss;
+  struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
+  uint32_t s0 = iss + 1;
+  const uint32_t M = 1448;
+  EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 4 * M), 4 * M);
+  ts_drain(&t);
+  /* Segment 2 is SACKed (one block: not enough to declare 0 lost). */
+  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  a.sack_count = 1;
+  a.sack[0].left = s0 + 2 * M;
+  a.sack[0].right = s0 + 3 * M;
+  ts_inject(&t, &a, NULL, 0);
+  TS_EXPECT_NONE(&t);
+  /* RTO: go-back-N skips the SACKed segment 2. */
+  ts_advance(&t, 200000);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, M);
+  TS_EXPECT_NONE(&t);
+  a = pseg(EXO_TCP_ACK, 1001, s0 + M, 1000);
+  a.sack_count = 1;
+  a.sack[0].left = s0 + 2 * M;
+  a.sack[0].right = s0 + 3 * M;
+  ts_inject(&t, &a, NULL, 0);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0 + M, 1001, TS_ANY, M);
+  TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0 + 3 * M, 1001, TS_ANY, M);
+  TS_EXPECT_NONE(&t);
+  /* The receiver reneges: the cumulative ACK stops at the SACKed segment 2. The next
+   * RTO clears the scoreboard and resends segment 2 too. */
+  a = pseg(EXO_TCP_ACK, 1001, s0 + 2 * M, 1000);
+  a.sack_count = 1;
+  a.sack[0].left = s0 + 2 * M;
+  a.sack[0].right = s0 + 3 * M;
+  ts_inject(&t, &a, NULL, 0);
+  ts_drain(&t);
+  ts_advance(&t, 1000000);
+  TS_EXPECT(&t, EXO_TCP_ACK, s0 + 2 * M, 1001, TS_ANY, M);
+  exo_tcp_abort(c, t.now);
+  ts_drain(&t);
+  ts_fini(&t);
+}
