@@ -8,6 +8,10 @@
  *   --gw G                default gateway
  *   --dhcp                configure the interface with DHCP instead (exo_link_open waits
  *                         for the first lease and, on close, releases it)
+ *   --dhcp-lease-file F   remember the lease in F and start from it next time
+ *                         (INIT-REBOOT: ask for the same address without discovery);
+ *                         an orderly exit releases the lease and removes F, so this is
+ *                         for restarts after a crash, a kill or a power loss
  *   --mac XX:XX:..        interface MAC (default: random, locally administered)
  *   --pcap FILE           write every frame crossing the device to FILE
  *   --loss PCT --dup PCT --reorder PCT --corrupt PCT [--fault-seed N]
@@ -38,6 +42,7 @@ struct exo_link_options {
    * ADDRESS/MASK via GATEWAY" and every later change (NULL = print nothing). */
   FILE *dhcp_log;
   unsigned dhcp_timeout_s; /* how long exo_link_open waits for a lease; 0 = 30 s */
+  const char *dhcp_lease_file; /* NULL = remember nothing */
 };
 
 /* If argv[*i] is one of the options above, consumes it (and its value), advances *i past

@@ -104,6 +104,8 @@ void exo_stack_get_addr(const struct exo_stack *st, uint32_t *addr, uint32_t *ne
 struct exo_mac exo_stack_mac(const struct exo_stack *st);
 const struct exo_stack_counters *exo_stack_counters(const struct exo_stack *st);
 
+/* Frames waiting for ARP resolution (all destinations). */
+size_t exo_stack_arp_queued(const struct exo_stack *st);
 /* Looks up a resolved ARP entry. Returns 0 and *mac, or -EXO_ENOENT. */
 int exo_stack_arp_lookup(const struct exo_stack *st, uint64_t now, uint32_t ip,
                          struct exo_mac *mac);

@@ -23,6 +23,10 @@ struct exo_link {
   bool bound;
   bool dhcp;
   FILE *dhcp_log;
+  const char *lease_file;
+  struct exo_mac mac;
+  bool have_remembered;
+  struct exo_dhcp_lease remembered;
   struct exo_tap *tap;
   struct exo_fault *fault;
   struct exo_pcap_tracer *tracer;
@@ -57,8 +61,9 @@ int exo_link_parse_option(struct exo_link_options *o, int argc, char **argv, int
     *i += 1;
     return 1;
   }
-  static const char *const with_value[] = {"--tap", "--addr", "--gw", "--mac", "--pcap", "--loss",
-                                           "--dup", "--reorder", "--corrupt", "--fault-seed", "--cc"};
+  static const char *const with_value[] = {"--tap",     "--addr",       "--gw",   "--mac",
+                                           "--pcap",    "--loss",       "--dup",  "--reorder",
+                                           "--corrupt", "--fault-seed", "--cc",   "--dhcp-lease-file"};
   bool known = false;
   for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
     if (strcmp(opt, with_value[k]) == 0) known = true;
@@ -110,6 +115,8 @@ int exo_link_parse_option(struct exo_link_options *o, int argc, char **argv, int
     o->have_mac = true;
   } else if (strcmp(opt, "--pcap") == 0) {
     o->pcap = val;
+  } else if (strcmp(opt, "--dhcp-lease-file") == 0) {
+    o->dhcp_lease_file = val;
   } else if (strcmp(opt, "--cc") == 0) {
     if (strcmp(val, "cubic") != 0 && strcmp(val, "newreno") != 0) {
       snprintf(err, errlen, "--cc: expected cubic or newreno, got '%s'", val);
@@ -144,6 +151,7 @@ const char *exo_link_usage(void) {
          "  --addr A/NN         interface address and prefix length, e.g. 10.0.0.2/24\n"
          "  --gw G              default gateway\n"
          "  --dhcp              configure the interface with DHCP instead of --addr\n"
+         "  --dhcp-lease-file F remember the lease in F; start from it next time (INIT-REBOOT)\n"
          "  --mac MAC           interface MAC (default: random, locally administered)\n"
          "  --pcap FILE         capture every frame to FILE\n"
          "  --loss PCT --dup PCT --reorder PCT --corrupt PCT [--fault-seed N]\n"
@@ -166,6 +174,41 @@ static void print_lease(FILE *out, const char *what, const struct exo_dhcp_lease
   if (l->lease_s != 0xffffffffu) fprintf(out, ", lease %u s", l->lease_s);
   fputc('\n', out);
   fflush(out);
+}
+
+/* The lease file is one line: "exonet-lease MAC ADDR MASK GATEWAY SERVER LEASE_S",
+ * addresses as host-order integers. The MAC is kept because a lease belongs to the
+ * client identifier (our MAC): reusing the address with a new MAC would be refused.
+ * Anything malformed is ignored (a fresh DISCOVER is always safe). */
+static bool read_lease(const char *path, struct exo_mac *mac, struct exo_dhcp_lease *l) {
+  FILE *f = path ? fopen(path, "r") : NULL;
+  if (!f) return false;
+  unsigned b[6], a, m, g, sv, secs;
+  bool ok = fscanf(f, "exonet-lease %x:%x:%x:%x:%x:%x %u %u %u %u %u", &b[0], &b[1], &b[2], &b[3],
+                   &b[4], &b[5], &a, &m, &g, &sv, &secs) == 11 &&
+            a != 0 && b[0] < 256 && b[1] < 256 && b[2] < 256 && b[3] < 256 && b[4] < 256 &&
+            b[5] < 256 && !(b[0] & 1);
+  fclose(f);
+  if (!ok) return false;
+  for (int i = 0; i < 6; i++) mac->b[i] = (uint8_t)b[i];
+  memset(l, 0, sizeof *l);
+  l->addr = a;
+  l->netmask = m;
+  l->gateway = g;
+  l->server_id = sv;
+  l->lease_s = secs;
+  return true;
+}
+
+static void write_lease(const char *path, struct exo_mac mac, const struct exo_dhcp_lease *l) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return;
+  fprintf(f, "exonet-lease %02x:%02x:%02x:%02x:%02x:%02x %u %u %u %u %u\n", mac.b[0], mac.b[1],
+          mac.b[2], mac.b[3], mac.b[4], mac.b[5], l->addr, l->netmask, l->gateway, l->server_id,
+          l->lease_s);
+  if (fclose(f) == 0) rename(tmp, path); /* never leave a half-written file behind */
 }
 
 /* Called by the stack from the engine thread, with the net locked. */
@@ -191,6 +234,13 @@ static void on_dhcp_event(void *ctx, enum exo_dhcp_event ev, const struct exo_dh
       case EXO_DHCP_EV_RELEASED: print_lease(out, "IP configuration released", lease); break;
     }
   }
+  if (l->lease_file) {
+    if (ev == EXO_DHCP_EV_BOUND || ev == EXO_DHCP_EV_RENEWED || ev == EXO_DHCP_EV_REBOUND)
+      write_lease(l->lease_file, l->mac, lease);
+    else if (ev == EXO_DHCP_EV_EXPIRED || ev == EXO_DHCP_EV_NAK || ev == EXO_DHCP_EV_DECLINED ||
+             ev == EXO_DHCP_EV_RELEASED)
+      unlink(l->lease_file); /* not ours any more: do not ask for it again */
+  }
   if (ev == EXO_DHCP_EV_BOUND) {
     pthread_mutex_lock(&l->lock);
     l->bound = true;
@@ -208,6 +258,7 @@ struct dhcp_start_args {
 static void dhcp_start_locked(struct exo_stack *st, void *arg) {
   struct dhcp_start_args *a = arg;
   struct exo_dhcp_config cfg = {.first_retry_us = 0};
+  if (a->link->have_remembered) cfg.remembered = &a->link->remembered;
   char host[64] = {0};
   if (gethostname(host, sizeof host - 1) == 0 && host[0]) cfg.hostname = host; /* option 12 */
   /* Linux's dhclient asks for replies to be broadcast only when it cannot take unicast
@@ -218,6 +269,7 @@ static void dhcp_start_locked(struct exo_stack *st, void *arg) {
 static bool start_dhcp(struct exo_link *l, const struct exo_link_options *o, char *err, size_t errlen) {
   l->dhcp = true;
   l->dhcp_log = o->dhcp_log;
+  l->lease_file = o->dhcp_lease_file;
   struct dhcp_start_args a = {.link = l, .o = o};
   exo_net_locked(l->net, dhcp_start_locked, &a);
   if (a.rc < 0) {
@@ -291,13 +343,19 @@ struct exo_link *exo_link_open(const struct exo_link_options *o, char *err, size
     dev = exo_pcap_tracer_device(l->tracer);
   }
   struct exo_stack_config cfg = {.addr = o->addr, .netmask = o->netmask, .gateway = o->gateway};
+  struct exo_mac remembered_mac;
+  if (o->dhcp && read_lease(o->dhcp_lease_file, &remembered_mac, &l->remembered))
+    l->have_remembered = true;
   if (o->have_mac) {
     cfg.mac = o->mac;
+  } else if (l->have_remembered) {
+    cfg.mac = remembered_mac; /* the lease is bound to it */
   } else {
     if (getrandom(cfg.mac.b, sizeof cfg.mac.b, 0) != (ssize_t)sizeof cfg.mac.b) cfg.mac.b[5] = 1;
     cfg.mac.b[0] = (uint8_t)((cfg.mac.b[0] & 0xfe) | 0x02); /* unicast, locally administered */
   }
   cfg.tcp_cc = o->cc;
+  l->mac = cfg.mac;
   l->net = exo_net_create(&cfg, dev);
   if (!l->net) {
     snprintf(err, errlen, "cannot start the stack: %s", strerror(errno));
@@ -323,6 +381,10 @@ uint32_t exo_link_addr(struct exo_link *l) {
   return addr;
 }
 
+static void arp_queued_locked(struct exo_stack *st, void *arg) {
+  *(size_t *)arg = exo_stack_arp_queued(st);
+}
+
 static void dhcp_release_locked(struct exo_stack *st, void *arg) {
   (void)arg;
   exo_stack_dhcp_release(st, exo__sock_now());
@@ -330,7 +392,17 @@ static void dhcp_release_locked(struct exo_stack *st, void *arg) {
 
 void exo_link_close(struct exo_link *l) {
   if (!l) return;
-  if (l->net && l->dhcp) exo_net_locked(l->net, dhcp_release_locked, NULL); /* RELEASE */
+  if (l->net && l->dhcp) {
+    exo_net_locked(l->net, dhcp_release_locked, NULL); /* RELEASE */
+    /* The RELEASE may wait for the server's MAC: give ARP up to a second to send it. */
+    for (int i = 0; i < 100; i++) {
+      size_t queued = 0;
+      exo_net_locked(l->net, arp_queued_locked, &queued);
+      if (queued == 0) break;
+      struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
   exo_net_destroy(l->net);
   exo_pcap_tracer_destroy(l->tracer);
   exo_fault_destroy(l->fault);

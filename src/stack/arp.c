@@ -59,8 +59,12 @@ void exo__arp_fini(struct exo_stack *st) {
 }
 
 void exo__arp_flush(struct exo_stack *st) {
+  /* Resolved neighbours may belong to the old subnet: forget them. Resolutions still in
+   * progress carry frames already built (a DHCP RELEASE sent just before the address
+   * goes, say): let them finish or time out on their own. */
   for (uint16_t i = 0; i < st->cfg.arp_cache_size; i++)
-    if (st->arp[i].state != EXO__ARP_FREE) free_entry(st, &st->arp[i], true);
+    if (st->arp[i].state != EXO__ARP_FREE && st->arp[i].state != EXO__ARP_INCOMPLETE)
+      free_entry(st, &st->arp[i], true);
 }
 
 static struct exo__arp_entry *find(const struct exo_stack *st, uint32_t ip) {
@@ -301,4 +305,10 @@ int exo_stack_arp_lookup(const struct exo_stack *st, uint64_t now, uint32_t ip,
   if (!e || (e->state != EXO__ARP_RESOLVED && e->state != EXO__ARP_PROBE)) return -EXO_ENOENT;
   if (mac) *mac = e->mac;
   return 0;
+}
+
+size_t exo_stack_arp_queued(const struct exo_stack *st) {
+  size_t n = 0;
+  for (uint16_t i = 0; i < st->cfg.arp_cache_size; i++) n += st->arp[i].qlen;
+  return n;
 }

@@ -352,7 +352,10 @@ void exo_dhcp_poll(struct exo_dhcp_client *c, uint64_t now) {
       return;
     case EXO_DHCP_REQUESTING:
     case EXO_DHCP_REBOOTING:
-      if (c->tries >= c->cfg.request_retries) {
+      /* A reboot gets fewer tries: a server with no record of us stays silent (RFC 2131
+       * 4.3.2), and discovery is the way out. */
+      if (c->tries >= (c->state == EXO_DHCP_REBOOTING ? EXO_MIN(c->cfg.request_retries, 2)
+                                                       : c->cfg.request_retries)) {
         c->offer.addr = 0;
         begin_discovery(c, now);
         return;

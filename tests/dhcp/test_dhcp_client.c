@@ -370,3 +370,17 @@ EXO_TEST(duplicated_malformed_and_foreign_replies) {
   EXO_CHECK_EQ(count_events(f, EXO_DHCP_EV_BOUND), 1);
   free(f);
 }
+
+EXO_TEST(init_reboot_falls_back_to_discovery_when_nobody_answers) {
+  struct exo_dhcp_lease old = {.addr = OFFERED, .netmask = 0xffffff00u, .server_id = SERVER};
+  struct fixture *f = setup(&old);
+  uint64_t now = 0;
+  exo_dhcp_start(&f->c, now);
+  EXO_CHECK_EQ(last(f)->r.message_type, EXO_DHCP_REQUEST);
+  /* A server with no record of us stays silent: two REQUESTs, then DISCOVER. */
+  run_until(f, &now, 20 * S);
+  EXO_CHECK_EQ(f->sent[1].r.message_type, EXO_DHCP_REQUEST);
+  EXO_CHECK_EQ(f->sent[2].r.message_type, EXO_DHCP_DISCOVER);
+  EXO_CHECK_EQ(f->c.state, EXO_DHCP_SELECTING);
+  free(f);
+}
