@@ -21,6 +21,7 @@
 #define EXO_EPIPE 32
 #define EXO_ERANGE 34
 #define EXO_ENOSYS 38
+#define EXO_EPROTO 71
 #define EXO_ENOTSOCK 88
 #define EXO_EDESTADDRREQ 89
 #define EXO_EMSGSIZE 90

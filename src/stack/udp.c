@@ -329,7 +329,8 @@ static int icmp_errno(uint8_t type, uint8_t code) {
     }
   }
   if (type == EXO_ICMP_TIME_EXCEEDED) return -EXO_EHOSTUNREACH;
-  return 0; /* parameter problem: Linux says EPROTO, which the core does not define */
+  if (type == EXO_ICMP_PARAM_PROBLEM) return -EXO_EPROTO; /* as Linux */
+  return 0;
 }
 
 void exo__udp_icmp_error(struct exo_stack *st, uint32_t local_ip, uint32_t remote_ip,

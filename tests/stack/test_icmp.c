@@ -91,6 +91,9 @@ EXO_TEST(error_delivered_to_connected_udp_only) {
   EXO_CHECK_EQ(exo_udp_sendto(conn, f.now, "q", 1, 0, 0), -EXO_EHOSTUNREACH);
   EXO_CHECK_EQ(exo_udp_take_error(conn), 0);
   EXO_CHECK_EQ(exo_stack_counters(f.st)->icmp_errors_delivered, 2);
+  /* Parameter problem: EPROTO, as on Linux. */
+  fx_rx(&f, b, build_icmp(b, &ib, EXO_ICMP_PARAM_PROBLEM, 0, 0, s0 + 14, 28));
+  EXO_CHECK_EQ(exo_udp_take_error(conn), -EXO_EPROTO);
   /* A quote too short for the ports is malformed; one not from us is ignored. */
   fx_rx(&f, b, build_icmp(b, &ib, EXO_ICMP_DEST_UNREACH, EXO_ICMP_PORT_UNREACH, 0, s0 + 14, 24));
   EXO_CHECK_EQ(exo_stack_counters(f.st)->icmp_malformed, 1);
