@@ -39,6 +39,10 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# A test stopped by a signal (ctest's timeout, Ctrl-C) still cleans up: exiting from the
+# signal trap runs the EXIT trap.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # Creates the namespace and a persistent TAP inside it, with the kernel side addressed.
 netns_up() {
