@@ -105,6 +105,13 @@ struct exo_tcp_repr ts_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t w
   return r;
 }
 
+struct exo_tcp_repr ts_pseg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t window) {
+  struct exo_tcp_repr r = ts_seg(flags, seq, ack, window);
+  r.has_timestamp = true;
+  r.ts_val = 600;
+  return r;
+}
+
 void ts_inject(struct tscript *t, const struct exo_tcp_repr *seg, const void *data, size_t len) {
   struct exo_tcp_repr r = *seg;
   r.payload = data;

@@ -47,6 +47,9 @@ void ts_fini(struct tscript *t);
 void ts_advance(struct tscript *t, uint64_t us);
 /* An inbound segment skeleton from the peer (port 5000 -> 80 unless changed). */
 struct exo_tcp_repr ts_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t window);
+/* The same carrying the timestamp option (TSval 600, TSecr 0), as a peer that negotiated
+ * timestamps sends after the handshake. */
+struct exo_tcp_repr ts_pseg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t window);
 void ts_inject(struct tscript *t, const struct exo_tcp_repr *seg, const void *data, size_t len);
 /* The next emitted segment, or NULL; valid until the next call that emits. */
 struct ts_seg *ts_pop(struct tscript *t);

@@ -3,13 +3,6 @@
  * orphaned FIN-WAIT-2, abortive close (unread data, linger 0, abort). */
 #include "tcp_script.c"
 
-static struct exo_tcp_repr pseg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win) {
-  struct exo_tcp_repr r = ts_seg(flags, seq, ack, win);
-  r.has_timestamp = true;
-  r.ts_val = 600;
-  return r;
-}
-
 EXO_TEST(active_close_through_time_wait) {
   struct tscript t;
   ts_init(&t, NULL);
@@ -24,7 +17,7 @@ EXO_TEST(active_close_through_time_wait) {
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, s0 + 5, 1001, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_FIN_WAIT_1);
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, "x", 1), -EXO_EPIPE);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 6, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 6, 1000);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT_NONE(&t);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_FIN_WAIT_2);
@@ -32,7 +25,7 @@ EXO_TEST(active_close_through_time_wait) {
   ts_inject(&t, &a, "data", 4);
   ts_advance(&t, 40000);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 6, 1005, TS_ANY, 0);
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1005, s0 + 6, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1005, s0 + 6, 1000);
   ts_inject(&t, &fin, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 6, 1006, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_TIME_WAIT);
@@ -65,7 +58,7 @@ EXO_TEST(orphan_close_frees_after_time_wait) {
   exo_tcp_close(c, t.now);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, s0, 1001, TS_ANY, 0);
   /* FIN and the ACK of ours in one segment: straight to TIME-WAIT. */
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0 + 1, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0 + 1, 1000);
   ts_inject(&t, &fin, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 1, 1002, TS_ANY, 0);
   EXO_CHECK_EQ(t.tcp.nsocks, 1);
@@ -83,7 +76,7 @@ EXO_TEST(orphan_fin_wait_2_times_out) {
   uint32_t s0 = iss + 1;
   exo_tcp_close(c, t.now);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, s0, 1001, TS_ANY, 0);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 1, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1, 1000);
   ts_inject(&t, &a, NULL, 0);
   ts_advance(&t, 59999999);
   EXO_CHECK_EQ(t.tcp.nsocks, 1);
@@ -100,7 +93,7 @@ EXO_TEST(passive_close) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN | EXO_TCP_PSH, 1001, s0, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN | EXO_TCP_PSH, 1001, s0, 1000);
   ts_inject(&t, &fin, "bye", 3);
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1005, TS_ANY, 0); /* a FIN is acknowledged at once */
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_CLOSE_WAIT);
@@ -114,7 +107,7 @@ EXO_TEST(passive_close) {
   exo_tcp_close(c, t.now);
   /* The FIN is not held back by Nagle while data is unacknowledged (as Linux). */
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, s0 + 4, 1005, TS_ANY, 0);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1005, s0 + 5, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1005, s0 + 5, 1000);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT_NONE(&t);
   EXO_CHECK_EQ(t.tcp.nsocks, 0); /* LAST-ACK -> CLOSED, and the orphan is freed */
@@ -128,7 +121,7 @@ EXO_TEST(last_ack_fin_retransmitted) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0, 1000);
   ts_inject(&t, &fin, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1002, TS_ANY, 0);
   exo_tcp_close(c, t.now);
@@ -137,7 +130,7 @@ EXO_TEST(last_ack_fin_retransmitted) {
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, s0, 1002, TS_ANY, 0);
   ts_advance(&t, 400000);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, s0, 1002, TS_ANY, 0);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1002, s0 + 1, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1002, s0 + 1, 1000);
   ts_inject(&t, &a, NULL, 0);
   EXO_CHECK_EQ(t.tcp.nsocks, 0);
   ts_fini(&t);
@@ -153,11 +146,11 @@ EXO_TEST(simultaneous_close) {
   exo_tcp_shutdown(c, t.now, EXO_TCP_SHUT_WR);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, s0, 1001, TS_ANY, 0);
   /* The peer's FIN crosses ours (it has not seen our FIN). */
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0, 1000);
   ts_inject(&t, &fin, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 1, 1002, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_CLOSING);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1002, s0 + 1, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1002, s0 + 1, 1000);
   ts_inject(&t, &a, NULL, 0);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_TIME_WAIT);
   TS_EXPECT_NONE(&t);
@@ -174,12 +167,12 @@ EXO_TEST(out_of_order_fin) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1011, s0, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1011, s0, 1000);
   ts_inject(&t, &fin, "6789012345", 10);
   struct ts_seg *a = TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, 0);
   EXO_CHECK_EQ(a->h.sack_count, 1);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_ESTABLISHED);
-  struct exo_tcp_repr d = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  struct exo_tcp_repr d = ts_pseg(EXO_TCP_ACK, 1001, s0, 1000);
   ts_inject(&t, &d, "abcdefghij", 10);
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1022, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_CLOSE_WAIT);
@@ -199,7 +192,7 @@ EXO_TEST(close_with_unread_data_resets) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
-  struct exo_tcp_repr d = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  struct exo_tcp_repr d = ts_pseg(EXO_TCP_ACK, 1001, s0, 1000);
   ts_inject(&t, &d, "unread", 6);
   exo_tcp_close(c, t.now);
   TS_EXPECT(&t, EXO_TCP_RST | EXO_TCP_ACK, s0, 1007, 0, 0);
@@ -271,7 +264,7 @@ EXO_TEST(close_with_queued_data_sends_fin_after_it) {
   exo_tcp_close(c, t.now);
   /* FIN-WAIT-1 with data still queued: the FIN waits for it. */
   TS_EXPECT_NONE(&t);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 1448, 16);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1448, 16);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 1448, 1001, TS_ANY, 1448);
   TS_EXPECT_NONE(&t); /* 600 of the 1104 left would fit: sender SWS waits */
@@ -279,7 +272,7 @@ EXO_TEST(close_with_queued_data_sends_fin_after_it) {
   ts_inject(&t, &a, NULL, 0);
   /* The last 1104 bytes go, and carry the FIN. */
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH | EXO_TCP_FIN, s0 + 2896, 1001, TS_ANY, 1104);
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0 + 4001, 16);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0 + 4001, 16);
   ts_inject(&t, &fin, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 4001, 1002, TS_ANY, 0);
   ts_advance(&t, 60000000);
@@ -293,7 +286,7 @@ EXO_TEST(shutdown_read) {
   struct ts_opts o = ts_default_opts();
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
-  struct exo_tcp_repr d = pseg(EXO_TCP_ACK, 1001, iss + 1, 1000);
+  struct exo_tcp_repr d = ts_pseg(EXO_TCP_ACK, 1001, iss + 1, 1000);
   ts_inject(&t, &d, "abc", 3);
   EXO_CHECK_EQ(exo_tcp_shutdown(c, t.now, EXO_TCP_SHUT_RD), 0);
   EXO_CHECK(exo_tcp_events(c) & EXO_TCP_EV_IN);
@@ -340,7 +333,7 @@ EXO_TEST(time_wait_gives_way_at_the_socket_limit) {
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss); /* the listener is closed */
   exo_tcp_close(c, t.now);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, iss + 1, 1001, TS_ANY, 0);
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, iss + 2, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, iss + 2, 1000);
   ts_inject(&t, &fin, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, iss + 2, 1002, TS_ANY, 0);
   EXO_CHECK_EQ(t.tcp.nsocks, 1); /* in TIME-WAIT */
@@ -368,7 +361,7 @@ EXO_TEST(data_after_close_resets) {
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   exo_tcp_close(c, t.now);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_FIN, iss + 1, 1001, TS_ANY, 0);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, iss + 2, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, iss + 2, 1000);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT_NONE(&t); /* FIN-WAIT-2 */
   ts_inject(&t, &a, "late", 4);

@@ -3,14 +3,6 @@
 #include "tcp_script.c"
 
 /* A segment from the peer with a timestamp (the connection negotiated them). */
-static struct exo_tcp_repr pseg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win) {
-  struct exo_tcp_repr r = ts_seg(flags, seq, ack, win);
-  r.has_timestamp = true;
-  r.ts_val = 600;
-  r.ts_ecr = 0;
-  return r;
-}
-
 static uint8_t pattern[300000];
 static void fill_pattern(void) {
   for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (uint8_t)(i * 7 + (i >> 8));
@@ -41,7 +33,7 @@ EXO_TEST(send_respects_cwnd_and_nagle) {
    * segments fit. The fourth is the small tail (1176 bytes); no other small segment is
    * in flight, so Nagle (Minshall's form) lets it go, with PSH. */
   t.now += 10000;
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 2896, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 2896, 1000);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 14480, 1001, 32768, 1448);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 15928, 1001, 32768, 1448);
@@ -58,10 +50,10 @@ EXO_TEST(send_respects_cwnd_and_nagle) {
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, "ab", 2), 2);
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, "cd", 2), 2);
   TS_EXPECT_NONE(&t);
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 18824, 1000); /* the tail is still out */
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 18824, 1000); /* the tail is still out */
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT_NONE(&t);
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 20000, 1000);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 20000, 1000);
   ts_inject(&t, &a, NULL, 0);
   d = TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0 + 20000, 1001, 32768, 4);
   EXO_CHECK_MEM(d->data, "abcd", 4);
@@ -90,11 +82,11 @@ EXO_TEST(peer_window_limits_sending) {
    * largest window seen, and data is in flight: sender SWS avoidance holds it. */
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, 1448);
   TS_EXPECT_NONE(&t);
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 1448, 20);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1448, 20);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 1448, 1001, TS_ANY, 1448);
   TS_EXPECT_NONE(&t);
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 2896, 20);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 2896, 20);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 2896, 1001, TS_ANY, 1448);
   /* The 656-byte tail fits the window and no small segment is out: it goes too. */
@@ -102,7 +94,7 @@ EXO_TEST(peer_window_limits_sending) {
   TS_EXPECT_NONE(&t);
   /* A window that is closed with nothing in flight: a small segment may go at once
    * when it is everything (the window's fraction rule does not stall an idle sender). */
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 5000, 20);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 5000, 20);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT_NONE(&t);
   exo_tcp_abort(c, t.now);
@@ -118,7 +110,7 @@ EXO_TEST(delayed_ack_and_every_second_segment) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
-  struct exo_tcp_repr d = pseg(EXO_TCP_ACK | EXO_TCP_PSH, 1001, s0, 1000);
+  struct exo_tcp_repr d = ts_pseg(EXO_TCP_ACK | EXO_TCP_PSH, 1001, s0, 1000);
   ts_inject(&t, &d, pattern, 100);
   TS_EXPECT_NONE(&t);
   EXO_CHECK_EQ(exo_tcp_events(c), EXO_TCP_EV_IN | EXO_TCP_EV_OUT);
@@ -129,7 +121,7 @@ EXO_TEST(delayed_ack_and_every_second_segment) {
   EXO_CHECK_EQ(a->h.ts_ecr, 600);
   EXO_CHECK_EQ(t.tcp.stats.delayed_acks, 1);
   /* Full-sized segments: the second one is acknowledged at once. */
-  d = pseg(EXO_TCP_ACK, 1101, s0, 1000);
+  d = ts_pseg(EXO_TCP_ACK, 1101, s0, 1000);
   ts_inject(&t, &d, pattern + 100, 1448);
   TS_EXPECT_NONE(&t);
   d.seq = 1101 + 1448;
@@ -158,7 +150,7 @@ EXO_TEST(out_of_order_generates_sack) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
-  struct exo_tcp_repr d = pseg(EXO_TCP_ACK, 1001 + 1000, s0, 1000);
+  struct exo_tcp_repr d = ts_pseg(EXO_TCP_ACK, 1001 + 1000, s0, 1000);
   ts_inject(&t, &d, pattern + 1000, 500);
   struct ts_seg *a = TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, 0);
   EXO_CHECK_EQ(a->h.sack_count, 1);
@@ -265,7 +257,7 @@ EXO_TEST(paws_rejects_old_timestamps) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
-  struct exo_tcp_repr d = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  struct exo_tcp_repr d = ts_pseg(EXO_TCP_ACK, 1001, s0, 1000);
   d.ts_val = 1000;
   ts_inject(&t, &d, pattern, 10);
   TS_EXPECT_NONE(&t);
@@ -282,7 +274,7 @@ EXO_TEST(paws_rejects_old_timestamps) {
   ts_inject(&t, &d, pattern + 10, 10);
   EXO_CHECK_EQ(exo_tcp_readable(c), 20);
   /* A RST is not subject to PAWS (RFC 7323 5.3 R1). */
-  struct exo_tcp_repr r = pseg(EXO_TCP_RST, 1021, 0, 0);
+  struct exo_tcp_repr r = ts_pseg(EXO_TCP_RST, 1021, 0, 0);
   r.ts_val = 5;
   ts_inject(&t, &r, NULL, 0);
   ts_drain(&t);

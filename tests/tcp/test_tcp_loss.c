@@ -2,13 +2,6 @@
  * partial ACKs, SACK-based recovery (RFC 6675) with pipe, zero-window probes, keepalive. */
 #include "tcp_script.c"
 
-static struct exo_tcp_repr pseg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win) {
-  struct exo_tcp_repr r = ts_seg(flags, seq, ack, win);
-  r.has_timestamp = true;
-  r.ts_val = 600;
-  return r;
-}
-
 static uint8_t pattern[100000];
 
 EXO_TEST(rto_backoff_and_karn) {
@@ -41,7 +34,7 @@ EXO_TEST(rto_backoff_and_karn) {
   EXO_CHECK_EQ(t.tcp.stats.timeouts, 3);
   /* The ACK of retransmitted data gives no RTT sample (Karn): the backoff stays. */
   t.now += 50000;
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 1000, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1000, 1000);
   ts_inject(&t, &a, NULL, 0);
   exo_tcp_get_info(c, &info);
   EXO_CHECK_EQ(info.backoff, 3);
@@ -58,7 +51,7 @@ EXO_TEST(rto_backoff_and_karn) {
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0 + 1000, 1001, TS_ANY, 10);
   EXO_CHECK_EQ(exo_tcp_next_deadline(&t.tcp), t.now + (200000u << 3));
   t.now += 80000;
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 1010, 1000);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1010, 1000);
   ts_inject(&t, &a, NULL, 0);
   exo_tcp_get_info(c, &info);
   EXO_CHECK_EQ(info.backoff, 0);
@@ -86,7 +79,7 @@ EXO_TEST(rto_go_back_n_slow_starts) {
   struct exo_tcp_info info;
   exo_tcp_get_info(c, &info);
   EXO_CHECK_EQ(info.snd_ssthresh, 7240 * 7 / 10); /* CUBIC: 0.7 x bytes in flight */
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 1448, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1448, 1000);
   ts_inject(&t, &a, NULL, 0);
   /* Slow start: cwnd 2 segments, both retransmissions. */
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 1448, 1001, TS_ANY, 1448);
@@ -122,7 +115,7 @@ EXO_TEST(fast_retransmit_newreno_without_sack) {
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 30 * M), 30 * M);
   for (uint32_t k = 0; k < 10; k++) TS_EXPECT(&t, EXO_TCP_ACK, s0 + M * k, 1001, TS_ANY, M);
   /* Segment 0 is lost. Duplicate ACKs 1 and 2: limited transmit sends new data. */
-  struct exo_tcp_repr dup = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  struct exo_tcp_repr dup = ts_pseg(EXO_TCP_ACK, 1001, s0, 1000);
   ts_inject(&t, &dup, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 10 * M, 1001, TS_ANY, M);
   ts_inject(&t, &dup, NULL, 0);
@@ -149,14 +142,14 @@ EXO_TEST(fast_retransmit_newreno_without_sack) {
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 12 * M, 1001, TS_ANY, M);
   TS_EXPECT_NONE(&t);
   /* A partial ACK (segment 4 was lost too): it is retransmitted at once. */
-  struct exo_tcp_repr pa = pseg(EXO_TCP_ACK, 1001, s0 + 4 * M, 1000);
+  struct exo_tcp_repr pa = ts_pseg(EXO_TCP_ACK, 1001, s0 + 4 * M, 1000);
   ts_inject(&t, &pa, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 + 4 * M, 1001, TS_ANY, M);
   exo_tcp_get_info(c, &info);
   EXO_CHECK_EQ(info.ca_state, 3);
   ts_drain(&t);
   /* Everything up to the recovery point: recovery ends with cwnd = ssthresh. */
-  struct exo_tcp_repr full = pseg(EXO_TCP_ACK, 1001, s0 + 12 * M, 1000);
+  struct exo_tcp_repr full = ts_pseg(EXO_TCP_ACK, 1001, s0 + 12 * M, 1000);
   ts_inject(&t, &full, NULL, 0);
   exo_tcp_get_info(c, &info);
   EXO_CHECK_EQ(info.ca_state, 0);
@@ -168,7 +161,7 @@ EXO_TEST(fast_retransmit_newreno_without_sack) {
 }
 
 static struct exo_tcp_repr sack_ack(uint32_t ack, uint32_t l1, uint32_t r1, uint32_t l2, uint32_t r2) {
-  struct exo_tcp_repr r = pseg(EXO_TCP_ACK, 1001, ack, 1000);
+  struct exo_tcp_repr r = ts_pseg(EXO_TCP_ACK, 1001, ack, 1000);
   r.sack_count = 1;
   r.sack[0].left = l1;
   r.sack[0].right = r1;
@@ -230,7 +223,7 @@ EXO_TEST(sack_recovery_rfc6675) {
   EXO_CHECK_EQ(info.lost, 2 * M); /* lost (and retransmitted), as Linux's tcpi_lost */
   EXO_CHECK_EQ(t.tcp.stats.sack_recoveries, 1);
   /* The cumulative ACK passes the recovery point: recovery ends. */
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 12 * M, 1000);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 12 * M, 1000);
   ts_inject(&t, &a, NULL, 0);
   exo_tcp_get_info(c, &info);
   EXO_CHECK_EQ(info.ca_state, 0);
@@ -252,7 +245,7 @@ EXO_TEST(zero_window_probes_with_backoff) {
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 1000), 1000);
   TS_EXPECT(&t, EXO_TCP_ACK | EXO_TCP_PSH, s0, 1001, TS_ANY, 1000);
   /* The peer takes it and closes its window. */
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0 + 1000, 0);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1000, 0);
   ts_inject(&t, &a, NULL, 0);
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 500), 500);
   TS_EXPECT_NONE(&t);
@@ -296,7 +289,7 @@ EXO_TEST(keepalive_probes_and_timeout) {
   ts_advance(&t, 1);
   TS_EXPECT(&t, EXO_TCP_ACK, s0 - 1, 1001, TS_ANY, 0);
   /* The peer answers: idle again. */
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0, 1000);
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT_NONE(&t);
   ts_advance(&t, 10000000);
@@ -350,7 +343,7 @@ EXO_TEST(sack_rule3_and_rescue_retransmission) {
   for (uint32_t k = 0; k < 10; k++)
     TS_EXPECT(&t, EXO_TCP_ACK | (k == 9 ? EXO_TCP_PSH : 0), s0 + M * k, 1001, TS_ANY, M);
   /* Segments 0, 7 and 9 are lost; 1-6 and 8 arrive. */
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0, 1000);
   a.sack_count = 2;
   a.sack[0].left = s0 + 8 * M;
   a.sack[0].right = s0 + 9 * M;
@@ -367,7 +360,7 @@ EXO_TEST(sack_rule3_and_rescue_retransmission) {
   /* Duplicate SACK information changes nothing: one rescue per recovery. */
   ts_inject(&t, &a, NULL, 0);
   TS_EXPECT_NONE(&t);
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 10 * M, 1000);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 10 * M, 1000);
   ts_inject(&t, &a, NULL, 0);
   struct exo_tcp_info info;
   exo_tcp_get_info(c, &info);
@@ -390,7 +383,7 @@ EXO_TEST(rto_keeps_sack_scoreboard_unless_reneging) {
   EXO_CHECK_EQ(exo_tcp_send(c, t.now, pattern, 4 * M), 4 * M);
   ts_drain(&t);
   /* Segment 2 is SACKed (one block: not enough to declare 0 lost). */
-  struct exo_tcp_repr a = pseg(EXO_TCP_ACK, 1001, s0, 1000);
+  struct exo_tcp_repr a = ts_pseg(EXO_TCP_ACK, 1001, s0, 1000);
   a.sack_count = 1;
   a.sack[0].left = s0 + 2 * M;
   a.sack[0].right = s0 + 3 * M;
@@ -400,7 +393,7 @@ EXO_TEST(rto_keeps_sack_scoreboard_unless_reneging) {
   ts_advance(&t, 200000);
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, M);
   TS_EXPECT_NONE(&t);
-  a = pseg(EXO_TCP_ACK, 1001, s0 + M, 1000);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + M, 1000);
   a.sack_count = 1;
   a.sack[0].left = s0 + 2 * M;
   a.sack[0].right = s0 + 3 * M;
@@ -410,7 +403,7 @@ EXO_TEST(rto_keeps_sack_scoreboard_unless_reneging) {
   TS_EXPECT_NONE(&t);
   /* The receiver reneges: the cumulative ACK stops at the SACKed segment 2. The next
    * RTO clears the scoreboard and resends segment 2 too. */
-  a = pseg(EXO_TCP_ACK, 1001, s0 + 2 * M, 1000);
+  a = ts_pseg(EXO_TCP_ACK, 1001, s0 + 2 * M, 1000);
   a.sack_count = 1;
   a.sack[0].left = s0 + 2 * M;
   a.sack[0].right = s0 + 3 * M;

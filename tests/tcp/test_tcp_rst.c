@@ -3,13 +3,6 @@
  * ICMP errors. */
 #include "tcp_script.c"
 
-static struct exo_tcp_repr pseg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win) {
-  struct exo_tcp_repr r = ts_seg(flags, seq, ack, win);
-  r.has_timestamp = true;
-  r.ts_val = 600;
-  return r;
-}
-
 EXO_TEST(rst_exact_sequence_resets) {
   struct tscript t;
   ts_init(&t, NULL);
@@ -17,7 +10,7 @@ EXO_TEST(rst_exact_sequence_resets) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   unsigned n0 = t.notifies;
-  struct exo_tcp_repr r = pseg(EXO_TCP_RST, 1001, 0, 0);
+  struct exo_tcp_repr r = ts_pseg(EXO_TCP_RST, 1001, 0, 0);
   ts_inject(&t, &r, NULL, 0);
   TS_EXPECT_NONE(&t);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_CLOSED);
@@ -38,7 +31,7 @@ EXO_TEST(rst_in_window_draws_challenge_ack) {
   struct ts_opts o = ts_default_opts();
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
-  struct exo_tcp_repr r = pseg(EXO_TCP_RST, 1001 + 5000, 0, 0);
+  struct exo_tcp_repr r = ts_pseg(EXO_TCP_RST, 1001 + 5000, 0, 0);
   ts_inject(&t, &r, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, iss + 1, 1001, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_state(c), EXO_TCP_ESTABLISHED);
@@ -65,7 +58,7 @@ EXO_TEST(syn_in_established_draws_challenge_ack) {
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   /* In window and out of window alike (RFC 5961 4.2). */
-  struct exo_tcp_repr s = pseg(EXO_TCP_SYN, 1001 + 100, 0, 1000);
+  struct exo_tcp_repr s = ts_pseg(EXO_TCP_SYN, 1001 + 100, 0, 1000);
   ts_inject(&t, &s, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, iss + 1, 1001, TS_ANY, 0);
   s.seq = 1001;
@@ -87,7 +80,7 @@ EXO_TEST(challenge_ack_rate_limit) {
   struct ts_opts o = ts_default_opts();
   uint32_t iss;
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
-  struct exo_tcp_repr r = pseg(EXO_TCP_RST, 1001 + 5, 0, 0);
+  struct exo_tcp_repr r = ts_pseg(EXO_TCP_RST, 1001 + 5, 0, 0);
   for (int i = 0; i < 5; i++) ts_inject(&t, &r, NULL, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, iss + 1, 1001, TS_ANY, 0);
   TS_EXPECT(&t, EXO_TCP_ACK, iss + 1, 1001, TS_ANY, 0);
@@ -109,7 +102,7 @@ EXO_TEST(unacceptable_acks_and_segments) {
   struct exo_tcp_sock *c = ts_passive_open(&t, &o, &iss);
   uint32_t s0 = iss + 1;
   /* ACK of data never sent: answered with an ACK, the data is dropped. */
-  struct exo_tcp_repr d = pseg(EXO_TCP_ACK, 1001, s0 + 100, 1000);
+  struct exo_tcp_repr d = ts_pseg(EXO_TCP_ACK, 1001, s0 + 100, 1000);
   ts_inject(&t, &d, "abc", 3);
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_readable(c), 0);
@@ -119,16 +112,16 @@ EXO_TEST(unacceptable_acks_and_segments) {
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_readable(c), 0);
   /* A segment without ACK is dropped silently. */
-  d = pseg(0, 1001, 0, 1000);
+  d = ts_pseg(0, 1001, 0, 1000);
   ts_inject(&t, &d, "abc", 3);
   TS_EXPECT_NONE(&t);
   /* Data beyond the window: ACK, nothing queued. */
-  d = pseg(EXO_TCP_ACK, 1001 + 300000, s0, 1000);
+  d = ts_pseg(EXO_TCP_ACK, 1001 + 300000, s0, 1000);
   ts_inject(&t, &d, "abc", 3);
   TS_EXPECT(&t, EXO_TCP_ACK, s0, 1001, TS_ANY, 0);
   EXO_CHECK_EQ(exo_tcp_readable(c), 0);
   /* Malformed flag combinations are counted and dropped. */
-  d = pseg(EXO_TCP_SYN | EXO_TCP_FIN, 1001, 0, 1000);
+  d = ts_pseg(EXO_TCP_SYN | EXO_TCP_FIN, 1001, 0, 1000);
   ts_inject(&t, &d, NULL, 0);
   TS_EXPECT_NONE(&t);
   EXO_CHECK_EQ(t.tcp.stats.bad_segments, 1);
@@ -200,8 +193,8 @@ static uint32_t into_state(struct tscript *t, struct exo_tcp_sock **cp, uint32_t
   struct exo_tcp_sock *c = ts_passive_open(t, &o, iss);
   uint32_t s0 = *iss + 1;
   uint32_t pseq = 1001;
-  struct exo_tcp_repr fin = pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0, 1000);
-  struct exo_tcp_repr ack = pseg(EXO_TCP_ACK, 1001, s0 + 1, 1000);
+  struct exo_tcp_repr fin = ts_pseg(EXO_TCP_ACK | EXO_TCP_FIN, 1001, s0, 1000);
+  struct exo_tcp_repr ack = ts_pseg(EXO_TCP_ACK, 1001, s0 + 1, 1000);
   switch (state) {
   case EXO_TCP_ESTABLISHED: break;
   case EXO_TCP_FIN_WAIT_1: exo_tcp_shutdown(c, t->now, EXO_TCP_SHUT_WR); break;
@@ -253,7 +246,7 @@ EXO_TEST(rst_in_every_synchronized_state) {
     uint32_t iss;
     uint32_t pseq = into_state(&t, &c, &iss, cases[i].state);
     /* In-window but inexact: challenge ACK, state unchanged. */
-    struct exo_tcp_repr r = pseg(EXO_TCP_RST, pseq + 1, 0, 0);
+    struct exo_tcp_repr r = ts_pseg(EXO_TCP_RST, pseq + 1, 0, 0);
     ts_inject(&t, &r, NULL, 0);
     if (cases[i].state == EXO_TCP_TIME_WAIT) {
       /* TIME-WAIT has no receive window: an inexact RST is out of window, and an
